@@ -66,3 +66,18 @@ public sealed partial class Tensor
     /// <summary>Sets every element to <paramref name="value"/>, outside the graph.</summary>
     public void Fill(double value) => Backend.Fill(View, value);
 }
+
+public sealed partial class Tensor
+{
+    /// <summary>Dimensions in a new order (a view).</summary>
+    public Tensor Permute(params int[] order) => PermuteFunction.Apply(this, order);
+
+    /// <summary>Swaps two dimensions (a view).</summary>
+    public Tensor Transpose(int axis0, int axis1)
+    {
+        var order = Enumerable.Range(0, Rank).ToArray();
+        int a = ShapeMath.NormalizeAxis(axis0, Rank, nameof(axis0)), b = ShapeMath.NormalizeAxis(axis1, Rank, nameof(axis1));
+        (order[a], order[b]) = (order[b], order[a]);
+        return PermuteFunction.Apply(this, order);
+    }
+}
