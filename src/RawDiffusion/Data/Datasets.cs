@@ -99,7 +99,8 @@ public static class Datasets
         return IdxReader.ReadLabeled(images, labels, classNames);
     }
 
-    private static LabeledImages SplitNpmDigits(IReadOnlyList<ByteImages> digits, string folder, Split split)
+    // Internal so tests can split one parsed copy of the package both ways (parsing takes a while).
+    internal static LabeledImages SplitNpmDigits(IReadOnlyList<ByteImages> digits, string folder, Split split)
     {
         var pixels = new List<byte>();
         var labels = new List<byte>();

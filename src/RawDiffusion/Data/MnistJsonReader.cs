@@ -21,7 +21,10 @@ public static class MnistJsonReader
     public static ByteImages ReadDigitFile(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        byte[] json = File.ReadAllBytes(path);
+        ReadOnlySpan<byte> json = File.ReadAllBytes(path);
+        // Utf8JsonReader rejects a byte-order mark, which editors may add to a hand-made file.
+        if (json.StartsWith("\uFEFF"u8))
+            json = json[3..];
         byte[]? pixels = null;
         int valueCount = 0;
         try
