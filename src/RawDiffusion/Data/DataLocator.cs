@@ -35,7 +35,7 @@ public static class DataLocator
             string? repository = FindRepositoryRoot(start);
             if (repository is null)
             {
-                looked.Add($"no {RepositoryMarker} in {Path.GetFullPath(start)} or any folder above it");
+                looked.Add($"no {RepositoryMarker} in {Path.TrimEndingDirectorySeparator(Path.GetFullPath(start))} or any folder above it");
                 continue;
             }
             string data = Path.Combine(repository, RepositoryDataFolder);
