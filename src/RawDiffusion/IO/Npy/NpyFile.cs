@@ -69,7 +69,7 @@ public static class NpyFile
         {
             throw new NpyFormatException(fullPath, descrProblem);
         }
-        string shapeText = Shapes.Format(header.Shape);
+        string shapeText = NpyHeader.FormatShape(header.Shape);
         int elementSize = elementType.SizeInBytes();
         if (!Shapes.TryGetElementCount(header.Shape, out long elementCount) || elementCount > long.MaxValue / elementSize)
         {

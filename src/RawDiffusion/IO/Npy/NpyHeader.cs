@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace RawDiffusion.IO;
 
 /// <summary>
@@ -17,11 +19,15 @@ internal sealed record NpyHeader(string Descr, bool FortranOrder, long[] Shape)
     /// <summary>Formats the dict exactly as numpy.save does, including its growth padding.</summary>
     public string Format()
     {
-        string shapeText = Shape.Length == 1 ? $"({Shape[0]},)" : "(" + string.Join(", ", Shape) + ")";
-        string dict = $"{{'descr': '{Descr}', 'fortran_order': {(FortranOrder ? "True" : "False")}, 'shape': {shapeText}, }}";
+        string dict = $"{{'descr': '{Descr}', 'fortran_order': {(FortranOrder ? "True" : "False")}, 'shape': {FormatShape(Shape)}, }}";
+        // A long has at most 20 characters, so the padding is never negative.
         int growthPadding = Shape.Length == 0 ? 0 : GrowthAxisMaxDigits - Shape[FortranOrder ? ^1 : 0].ToString().Length;
-        return dict + new string(' ', Math.Max(0, growthPadding));
+        return dict + new string(' ', growthPadding);
     }
+
+    /// <summary>A shape as Python writes the tuple: "()", "(3,)", "(3, 4)".</summary>
+    public static string FormatShape(long[] shape) =>
+        shape.Length == 1 ? $"({shape[0]},)" : "(" + string.Join(", ", shape) + ")";
 
     public static NpyHeader Parse(string filePath, string text)
     {
@@ -51,7 +57,7 @@ internal sealed record NpyHeader(string Descr, bool FortranOrder, long[] Shape)
     {
         string text => $"'{text}'",
         bool flag => flag ? "True" : "False",
-        long[] tuple => "(" + string.Join(", ", tuple) + (tuple.Length == 1 ? ",)" : ")"),
+        long[] tuple => FormatShape(tuple),
         _ => value.ToString() ?? "",
     };
 
@@ -171,7 +177,7 @@ internal sealed record NpyHeader(string Descr, bool FortranOrder, long[] Shape)
             {
                 position++;
             }
-            if (!long.TryParse(text.AsSpan(start, position - start), out long value))
+            if (!long.TryParse(text.AsSpan(start, position - start), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long value))
             {
                 throw Error("expected an integer", start);
             }
@@ -214,7 +220,9 @@ internal sealed record NpyHeader(string Descr, bool FortranOrder, long[] Shape)
         private NpyFormatException Error(string problem, int at)
         {
             const int MaxShown = 200;
-            string shown = text.Length <= MaxShown ? text.TrimEnd() : text[..MaxShown] + "...";
+            string shown = string.IsNullOrWhiteSpace(text) ? "an empty header"
+                : text.Length <= MaxShown ? text.TrimEnd()
+                : text[..MaxShown] + "...";
             return new NpyFormatException(filePath,
                 $"header is not a Python dict literal: {problem} at character {at} of {shown.Replace("\n", "\\n")}");
         }

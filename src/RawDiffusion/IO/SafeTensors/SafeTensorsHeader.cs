@@ -142,7 +142,7 @@ internal sealed class SafeTensorsHeader
         if (offsetsElement.GetArrayLength() != 2)
         {
             throw Error(filePath,
-                $"tensor '{name}' has data_offsets {offsetsElement.GetRawText()} with {offsetsElement.GetArrayLength()} entries; it must be [begin, end]");
+                $"tensor '{name}' has data_offsets {offsetsElement.GetRawText()}, which must hold exactly two offsets [begin, end]");
         }
         string offsetsProblem =
             $"tensor '{name}' has data_offsets {offsetsElement.GetRawText()}; offsets must be non-negative integers";
