@@ -26,7 +26,7 @@ public static class SafeTensorDTypes
     private static readonly SafeTensorDType[] All = Enum.GetValues<SafeTensorDType>();
 
     /// <summary>The header spellings of every supported dtype, for error messages.</summary>
-    public static string SupportedNames { get; } = string.Join(", ", All.Select(HeaderName));
+    internal static string SupportedNames { get; } = string.Join(", ", All.Select(HeaderName));
 
     public static int SizeInBytes(this SafeTensorDType dtype) => dtype switch
     {
