@@ -2,9 +2,10 @@ using RawDiffusion.Backends;
 
 namespace RawDiffusion.Diffusion;
 
-/// <summary>Predicts the noise in x_t at integer timesteps t (a float tensor [B]) given an optional condition.
-/// A null condition means "unconditional" (the classifier-free-guidance branch).</summary>
-public delegate Tensor NoisePredictor(Tensor xt, Tensor timesteps, Tensor? condition);
+/// <summary>Predicts the noise in x_t at timesteps t (a float tensor [B]). The condition (a map, class or vector) is
+/// held by the predictor; <paramref name="conditional"/> = false asks for the unconditional prediction that
+/// classifier-free guidance contrasts with it.</summary>
+public delegate Tensor NoisePredictor(Tensor xt, Tensor timesteps, bool conditional);
 
 /// <summary>Epsilon-prediction DDPM (Ho et al. 2020) with DDPM ancestral and DDIM (Song et al. 2021) samplers and
 /// classifier-free guidance (Ho &amp; Salimans 2022).</summary>
@@ -22,9 +23,8 @@ public sealed class GaussianDiffusion(NoiseSchedule schedule)
     }
 
     /// <summary>The simple DDPM loss: mean squared error between the true and the predicted noise at uniformly drawn t.
-    /// With <paramref name="conditionDropout"/> &gt; 0 whole samples train unconditionally (null condition) so the model
-    /// supports classifier-free guidance.</summary>
-    public Tensor TrainingLoss(NoisePredictor model, Tensor x0, Tensor? condition, Generator generator)
+    /// (Condition dropout for classifier-free guidance is the predictor's business: see UNet.DropConditions.)</summary>
+    public Tensor TrainingLoss(NoisePredictor model, Tensor x0, Generator generator)
     {
         int batch = x0.Shape[0];
         var rng = generator.HostRandom();
@@ -32,19 +32,19 @@ public sealed class GaussianDiffusion(NoiseSchedule schedule)
         for (int i = 0; i < batch; i++) t[i] = rng.Next(Schedule.Steps);
         var noise = Tensor.Randn(x0.Shape, generator, dtype: x0.DType, backend: x0.Backend);
         var xt = QSample(x0, t, noise);
-        var predicted = model(xt, Timesteps(t, x0), condition);
+        var predicted = model(xt, Timesteps(t, x0), true);
         var diff = predicted - noise;
         return (diff * diff).Sum() * (1.0 / diff.Numel);
     }
 
     /// <summary>Ancestral sampling through all T steps (the paper's protocol).</summary>
-    public Tensor SampleDdpm(NoisePredictor model, int[] shape, Tensor? condition, Generator generator, double guidanceScale = 1, IBackend? backend = null)
+    public Tensor SampleDdpm(NoisePredictor model, int[] shape, Generator generator, double guidanceScale = 1, IBackend? backend = null)
     {
         using var _ = GradMode.NoGrad();
         var x = Tensor.Randn(shape, generator, backend: backend);
         for (int t = Schedule.Steps - 1; t >= 0; t--)
         {
-            var eps = Guided(model, x, t, condition, guidanceScale);
+            var eps = Guided(model, x, t, guidanceScale);
             double ab = Schedule.AlphasCumprod[t], beta = Schedule.Betas[t];
             // Posterior mean from ε: (x_t − β_t/sqrt(1 − ᾱ_t)·ε) / sqrt(α_t).
             var mean = (x - eps * (beta / Math.Sqrt(1 - ab))) * (1 / Math.Sqrt(1 - beta));
@@ -56,7 +56,7 @@ public sealed class GaussianDiffusion(NoiseSchedule schedule)
     }
 
     /// <summary>DDIM over <paramref name="steps"/> evenly spaced timesteps; eta = 0 is deterministic, eta = 1 matches DDPM's variance.</summary>
-    public Tensor SampleDdim(NoisePredictor model, int[] shape, Tensor? condition, Generator generator, int steps = 50, double eta = 0, double guidanceScale = 1, IBackend? backend = null)
+    public Tensor SampleDdim(NoisePredictor model, int[] shape, Generator generator, int steps = 50, double eta = 0, double guidanceScale = 1, IBackend? backend = null)
     {
         if (steps < 1 || steps > Schedule.Steps)
             throw new ArgumentOutOfRangeException(nameof(steps), steps, $"DDIM steps must be between 1 and the schedule's {Schedule.Steps}");
@@ -69,7 +69,7 @@ public sealed class GaussianDiffusion(NoiseSchedule schedule)
             int t = timesteps[i];
             int prev = i + 1 < timesteps.Length ? timesteps[i + 1] : -1;
             double ab = Schedule.AlphasCumprod[t], abPrev = prev >= 0 ? Schedule.AlphasCumprod[prev] : 1;
-            var eps = Guided(model, x, t, condition, guidanceScale);
+            var eps = Guided(model, x, t, guidanceScale);
             var x0 = (x - eps * Math.Sqrt(1 - ab)) * (1 / Math.Sqrt(ab));
             double sigma = eta * Math.Sqrt((1 - abPrev) / (1 - ab) * (1 - ab / abPrev));
             var next = x0 * Math.Sqrt(abPrev) + eps * Math.Sqrt(Math.Max(1 - abPrev - sigma * sigma, 0));
@@ -80,13 +80,13 @@ public sealed class GaussianDiffusion(NoiseSchedule schedule)
         return x;
     }
 
-    /// <summary>ε = ε_uncond + s·(ε_cond − ε_uncond); s = 1 (or no condition) is the plain conditional prediction.</summary>
-    Tensor Guided(NoisePredictor model, Tensor x, int t, Tensor? condition, double scale)
+    /// <summary>ε = ε_uncond + s·(ε_cond − ε_uncond); s = 1 is the plain conditional prediction.</summary>
+    static Tensor Guided(NoisePredictor model, Tensor x, int t, double scale)
     {
         var ts = Tensor.Full([x.Shape[0]], t, x.DType, x.Backend);
-        var cond = model(x, ts, condition);
-        if (condition == null || scale == 1) return cond;
-        var uncond = model(x, ts, null);
+        var cond = model(x, ts, true);
+        if (scale == 1) return cond;
+        var uncond = model(x, ts, false);
         return uncond + (cond - uncond) * scale;
     }
 

@@ -12,7 +12,7 @@ public class GaussianDiffusionTests
     /// <summary>The exact minimiser of the DDPM loss for the mixture: ε*(x_t) = −sqrt(1 − ᾱ_t)·∇log p_t(x_t), where
     /// p_t is the mixture with means sqrt(ᾱ)μ_k and variances ᾱσ_k² + 1 − ᾱ. It lets the samplers be tested exactly,
     /// independently of any network.</summary>
-    static NoisePredictor Oracle(NoiseSchedule schedule) => (xt, ts, cond) =>
+    static NoisePredictor Oracle(NoiseSchedule schedule) => (xt, ts, conditional) =>
     {
         var x = xt.ToFloat64Array();
         var t = ts.ToFloat64Array();
@@ -76,7 +76,7 @@ public class GaussianDiffusionTests
     {
         var schedule = NoiseSchedule.Linear(200, 1e-4, 0.05);
         var diffusion = new GaussianDiffusion(schedule);
-        var samples = diffusion.SampleDdpm(Oracle(schedule), [2000, 2], null, new Generator(3));
+        var samples = diffusion.SampleDdpm(Oracle(schedule), [2000, 2], new Generator(3));
         AssertMatchesMixture(samples, 0.08);
     }
 
@@ -87,7 +87,7 @@ public class GaussianDiffusionTests
     {
         var schedule = NoiseSchedule.Cosine(400);
         var diffusion = new GaussianDiffusion(schedule);
-        var samples = diffusion.SampleDdim(Oracle(schedule), [2000, 2], null, new Generator(4), steps: 100, eta: eta);
+        var samples = diffusion.SampleDdim(Oracle(schedule), [2000, 2], new Generator(4), steps: 100, eta: eta);
         AssertMatchesMixture(samples, 0.08);
     }
 
@@ -125,12 +125,11 @@ public class GaussianDiffusionTests
     public void ClassifierFreeGuidanceExtrapolatesFromTheUnconditionalPrediction()
     {
         var diffusion = new GaussianDiffusion(NoiseSchedule.Linear(10, 0.01, 0.2));
-        var cond = Tensor.Ones([1, 1]);
         var seen = new List<bool>();
-        NoisePredictor model = (x, t, c) => { seen.Add(c != null); return Tensor.Full(x.Shape, c == null ? 1.0 : 3.0); };
+        NoisePredictor model = (x, t, conditional) => { seen.Add(conditional); return Tensor.Full(x.Shape, conditional ? 3.0 : 1.0); };
         // With guidance s, ε = 1 + s·(3 − 1); DDIM with eta 0 and one step gives x0 = (x − sqrt(1−ᾱ)ε)/sqrt(ᾱ).
-        var a = diffusion.SampleDdim(model, [1, 1], cond, new Generator(1), steps: 1, guidanceScale: 2.5).Item();
-        var b = diffusion.SampleDdim(model, [1, 1], cond, new Generator(1), steps: 1, guidanceScale: 1).Item();
+        var a = diffusion.SampleDdim(model, [1, 1], new Generator(1), steps: 1, guidanceScale: 2.5).Item();
+        var b = diffusion.SampleDdim(model, [1, 1], new Generator(1), steps: 1, guidanceScale: 1).Item();
         var start = Tensor.Randn([1, 1], new Generator(1)).Item();
         double ab = diffusion.Schedule.AlphasCumprod[0];
         Assert.Equal((start - Math.Sqrt(1 - ab) * 6) / Math.Sqrt(ab), a, 4);

@@ -1,0 +1,6 @@
+namespace RawDiffusion.Models;
+
+/// <summary>What a <see cref="UNet"/> is conditioned on; any combination. Map: [B, ConditionMapChannels, S, S]
+/// concatenated to the input; ClassIndex: Int32 [B]; Vector: [B, ConditionVectorLength]. A null member (or a null
+/// condition) is the unconditional case used by classifier-free guidance.</summary>
+public sealed record UNetCondition(Tensor? Map = null, Tensor? ClassIndex = null, Tensor? Vector = null);
