@@ -6,26 +6,26 @@ namespace RawDiffusion;
 public sealed partial class Tensor
 {
     /// <summary>A new contiguous tensor with uninitialised contents.</summary>
-    public static Tensor Empty(ReadOnlySpan<int> shape, DType dtype = DType.Float32, IBackend? backend = null)
+    public static Tensor Empty(ReadOnlySpan<int> shape, DType? dtype = null, IBackend? backend = null)
     {
         foreach (var d in shape)
             if (d < 0) throw new ArgumentException($"negative dimension in shape {ShapeMath.Format(shape)}", nameof(shape));
         backend ??= Backends.Backend.Default;
         var dims = shape.ToArray();
-        var buffer = backend.Allocate(dtype, ShapeMath.Numel(dims));
+        var buffer = backend.Allocate(dtype ?? DefaultDType.Current, ShapeMath.Numel(dims));
         return new Tensor(new Storage(buffer), dims, ShapeMath.ContiguousStrides(dims), 0);
     }
 
-    public static Tensor Full(ReadOnlySpan<int> shape, double value, DType dtype = DType.Float32, IBackend? backend = null)
+    public static Tensor Full(ReadOnlySpan<int> shape, double value, DType? dtype = null, IBackend? backend = null)
     {
         var t = Empty(shape, dtype, backend);
         t.Backend.Fill(t.View, value);
         return t;
     }
 
-    public static Tensor Zeros(ReadOnlySpan<int> shape, DType dtype = DType.Float32, IBackend? backend = null) => Full(shape, 0, dtype, backend);
-    public static Tensor Ones(ReadOnlySpan<int> shape, DType dtype = DType.Float32, IBackend? backend = null) => Full(shape, 1, dtype, backend);
-    public static Tensor Scalar(double value, DType dtype = DType.Float32, IBackend? backend = null) => Full([], value, dtype, backend);
+    public static Tensor Zeros(ReadOnlySpan<int> shape, DType? dtype = null, IBackend? backend = null) => Full(shape, 0, dtype, backend);
+    public static Tensor Ones(ReadOnlySpan<int> shape, DType? dtype = null, IBackend? backend = null) => Full(shape, 1, dtype, backend);
+    public static Tensor Scalar(double value, DType? dtype = null, IBackend? backend = null) => Full([], value, dtype, backend);
 
     public Tensor ZerosLike() => Zeros(shape, DType, Backend);
     public Tensor OnesLike() => Ones(shape, DType, Backend);
@@ -47,15 +47,16 @@ public sealed partial class Tensor
     }
 
     /// <summary>Uniform on [low, high) from <paramref name="generator"/> (the default generator when null).</summary>
-    public static Tensor Rand(ReadOnlySpan<int> shape, Generator? generator = null, double low = 0, double high = 1, DType dtype = DType.Float32, IBackend? backend = null) =>
+    public static Tensor Rand(ReadOnlySpan<int> shape, Generator? generator = null, double low = 0, double high = 1, DType? dtype = null, IBackend? backend = null) =>
         Random(RandomDistribution.Uniform, shape, generator, low, high, dtype, backend);
 
     /// <summary>Normal with the given mean and standard deviation.</summary>
-    public static Tensor Randn(ReadOnlySpan<int> shape, Generator? generator = null, double mean = 0, double std = 1, DType dtype = DType.Float32, IBackend? backend = null) =>
+    public static Tensor Randn(ReadOnlySpan<int> shape, Generator? generator = null, double mean = 0, double std = 1, DType? dtype = null, IBackend? backend = null) =>
         Random(RandomDistribution.Normal, shape, generator, mean, std, dtype, backend);
 
-    static Tensor Random(RandomDistribution distribution, ReadOnlySpan<int> shape, Generator? generator, double a, double b, DType dtype, IBackend? backend)
+    static Tensor Random(RandomDistribution distribution, ReadOnlySpan<int> shape, Generator? generator, double a, double b, DType? requested, IBackend? backend)
     {
+        var dtype = requested ?? DefaultDType.Current;
         if (!dtype.IsFloating()) throw new ArgumentException($"random tensors must be floating point, not {dtype}", nameof(dtype));
         generator ??= Generator.Default;
         var t = Empty(shape, dtype, backend);

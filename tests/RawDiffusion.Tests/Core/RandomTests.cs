@@ -31,3 +31,20 @@ public class RandomTests
         Assert.NotEqual(Tensor.Rand([8], g).ToFloat64Array(), Tensor.Rand([8], g).ToFloat64Array());
     }
 }
+
+public class DefaultDTypeTests
+{
+    [Fact]
+    public void NewTensorsUseTheAmbientDefaultUntilTheRegionEnds()
+    {
+        Assert.Equal(DType.Float32, Tensor.Zeros([2]).DType);
+        using (DefaultDType.Use(DType.Float64))
+        {
+            Assert.Equal(DType.Float64, Tensor.Zeros([2]).DType);
+            Assert.Equal(DType.Float64, Tensor.Randn([2]).DType);
+            Assert.Equal(DType.Float32, Tensor.Zeros([2], DType.Float32).DType);
+        }
+        Assert.Equal(DType.Float32, Tensor.Ones([2]).DType);
+        Assert.Throws<ArgumentException>(() => DefaultDType.Use(DType.Int32));
+    }
+}
