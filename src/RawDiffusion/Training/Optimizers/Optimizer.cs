@@ -150,7 +150,7 @@ public abstract class Optimizer : IDisposable
         if (state.Groups.Count != groups.Length || state.Groups.Zip(groups).Any(x => x.First.ParameterCount != x.Second.Parameters.Count))
             throw new ArgumentException($"{algorithm} state has parameter groups of sizes [{string.Join(", ", state.Groups.Select(g => g.ParameterCount))}], this optimizer has [{string.Join(", ", groups.Select(g => g.Parameters.Count))}]", nameof(state));
         if (state.Parameters.Count != parameters.Length)
-            throw new ArgumentException($"{algorithm} state covers {state.Parameters.Count} parameters, this optimizer has {parameters.Length}", nameof(state));
+            throw new ArgumentException($"{algorithm} state holds {state.Parameters.Count} parameter entries for groups totalling {state.Groups.Sum(g => g.ParameterCount)}", nameof(state));
         for (int i = 0; i < parameters.Length; i++)
         {
             if (state.Parameters[i] is not { } s) continue;
