@@ -105,6 +105,9 @@ public static class Checkpoint
         string filePath = file.Path;
         if (file.Metadata.TryGetValue(FormatKey, out var format) && format != FormatValue)
             throw new CheckpointException(filePath, $"has format '{format}', expected '{FormatValue}'");
+        long step = 0;
+        if (file.Metadata.TryGetValue(StepKey, out var stepText) && !long.TryParse(stepText, NumberStyles.Integer, CultureInfo.InvariantCulture, out step))
+            throw new CheckpointException(filePath, $"metadata '{StepKey}' is '{stepText}', not an integer");
 
         // Check everything first.
         var own = model.StateDict();
@@ -122,10 +125,10 @@ public static class Checkpoint
         foreach (var (name, tensor) in own)
             if (modelKeys.Contains(name)) CheckShape(file, ModelPrefix + name, tensor);
 
-        OptimizerState? optimizerState = null;
-        var scope = DisposeScope.Enter();
-        try
+        // The tensors read for the optimizer and the EMA are copied by their loads and freed with this scope.
+        using (DisposeScope.Enter())
         {
+            OptimizerState? optimizerState = null;
             if (optimizer != null) optimizerState = ReadOptimizerState(file, model, optimizer);
             Dictionary<string, Tensor>? averages = null;
             long emaUpdates = 0;
@@ -133,6 +136,7 @@ public static class Checkpoint
             {
                 var emaMetadata = Parse<EmaMetadata>(file, EmaKey);
                 emaUpdates = emaMetadata.NumUpdates;
+                if (emaUpdates < 0) throw new CheckpointException(filePath, $"'{EmaKey}' metadata has a negative update count {emaUpdates}");
                 averages = [];
                 foreach (var (name, average) in ema.StateDict())
                 {
@@ -156,14 +160,6 @@ public static class Checkpoint
                 foreach (var (name, tensor) in own)
                     if (modelKeys.Contains(name)) TensorValues.Assign(tensor, file.ReadFloat32(ModelPrefix + name));
         }
-        finally
-        {
-            scope.Dispose();
-        }
-
-        long step = 0;
-        if (file.Metadata.TryGetValue(StepKey, out var stepText) && !long.TryParse(stepText, NumberStyles.Integer, CultureInfo.InvariantCulture, out step))
-            throw new CheckpointException(filePath, $"metadata '{StepKey}' is '{stepText}', not an integer");
         return new CheckpointInfo(step, new Dictionary<string, string>(file.Metadata));
     }
 
