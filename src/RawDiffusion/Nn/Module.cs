@@ -41,7 +41,7 @@ public abstract class Module : IDisposable
         return parameter;
     }
 
-    /// <summary>Registers a buffer: saved in the state dict and moved with the module, but never trained.</summary>
+    /// <summary>Registers a buffer: saved in the state dict and loaded with it, but never trained.</summary>
     protected Tensor RegisterBuffer(string name, Tensor buffer)
     {
         CheckNewName(name);

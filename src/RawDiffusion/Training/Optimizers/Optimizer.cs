@@ -150,7 +150,7 @@ public abstract class Optimizer : IDisposable
         if (state.Groups.Count != groups.Length || state.Groups.Zip(groups).Any(x => x.First.ParameterCount != x.Second.Parameters.Count))
             throw new ArgumentException($"{algorithm} state has parameter groups of sizes [{string.Join(", ", state.Groups.Select(g => g.ParameterCount))}], this optimizer has [{string.Join(", ", groups.Select(g => g.Parameters.Count))}]", nameof(state));
         if (state.Parameters.Count != parameters.Length)
-            throw new ArgumentException($"{algorithm} state covers {state.Parameters.Count} parameters, this optimizer has {parameters.Length}", nameof(state));
+            throw new ArgumentException($"{algorithm} state holds {state.Parameters.Count} parameter entries for groups totalling {state.Groups.Sum(g => g.ParameterCount)}", nameof(state));
         for (int i = 0; i < parameters.Length; i++)
         {
             if (state.Parameters[i] is not { } s) continue;
@@ -160,7 +160,16 @@ public abstract class Optimizer : IDisposable
                     throw new ArgumentException($"{algorithm} state buffer '{name}' of parameter {i} has shape {ShapeMath.Format(buffer.Shape)}, the parameter has {ShapeMath.Format(parameters[i].Shape)}", nameof(state));
         }
 
-        // Copy first: the incoming buffers may be this optimizer's own (a state dict it produced).
+        foreach (var g in state.Groups)
+        {
+            CheckNonNegative(g.LearningRate, "learning rate", nameof(state));
+            CheckNonNegative(g.WeightDecay, "weight decay", nameof(state));
+        }
+        if (state.StepCount < 0) throw new ArgumentException($"{algorithm} state has a negative step count {state.StepCount}", nameof(state));
+        // The algorithm's checks run before it sets anything, so a bad value leaves this optimizer as it was.
+        LoadHyperParameters(state.HyperParameters);
+
+        // Copy before releasing the old buffers: the incoming ones may be this optimizer's own (a state dict it produced).
         var loaded = new Dictionary<Tensor, Slot>(ReferenceEqualityComparer.Instance);
         for (int i = 0; i < parameters.Length; i++)
         {
@@ -181,7 +190,6 @@ public abstract class Optimizer : IDisposable
             groups[g].LearningRate = state.Groups[g].LearningRate;
             groups[g].WeightDecay = state.Groups[g].WeightDecay;
         }
-        LoadHyperParameters(state.HyperParameters);
         StepCount = state.StepCount;
     }
 
