@@ -6,7 +6,7 @@ namespace RawDiffusion.Nn;
 /// default initialisation, so weights load from torch state dicts unchanged).</summary>
 public sealed class Linear : Layer
 {
-    public Linear(int inFeatures, int outFeatures, bool bias = true, Generator? generator = null, DType dtype = DType.Float32, IBackend? backend = null)
+    public Linear(int inFeatures, int outFeatures, bool bias = true, Generator? generator = null, DType? dtype = null, IBackend? backend = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(inFeatures);
         ArgumentOutOfRangeException.ThrowIfNegative(outFeatures);
