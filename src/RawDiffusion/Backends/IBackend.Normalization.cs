@@ -7,7 +7,7 @@ namespace RawDiffusion.Backends;
 /// BatchNorm: [N, C, spatial] with GroupSize 1, shared across N.</summary>
 public readonly record struct NormLayout(int Outer, int Channels, int Inner, int GroupSize, bool SharedAcrossOuter)
 {
-    public int Groups => Channels / GroupSize;
+    public int Groups => GroupSize == 0 ? 0 : Channels / GroupSize;
 
     /// <summary>How many mean/variance pairs there are.</summary>
     public int StatCount => SharedAcrossOuter ? Groups : Outer * Groups;

@@ -20,14 +20,16 @@ public static partial class F
         if (!(labelSmoothing >= 0 && labelSmoothing <= 1))
             throw new ArgumentOutOfRangeException(nameof(labelSmoothing), labelSmoothing, $"{op}: label smoothing must lie in [0, 1]");
         CheckClassTensor(logits, op, nameof(logits));
+        if (!ReferenceEquals(targets.Backend, logits.Backend))
+            throw new ArgumentException($"{op}: targets live on {targets.Backend.Name}, logits on {logits.Backend.Name}", nameof(targets));
         if (targets.DType == DType.Int32)
         {
             CheckClassTargets(logits, targets, op);
             return NllLossFunction.Apply(LogSoftmax(ClassesLast(logits), -1), targets, mode, labelSmoothing, op);
         }
-        if (!ShapeMath.SameShape(targets.Shape, logits.Shape))
-            throw new ArgumentException($"{op}: probability targets {ShapeMath.Format(targets.Shape)} must have the logits' shape {ShapeMath.Format(logits.Shape)} " +
-                "(class indices must be Int32)", nameof(targets));
+        if (!ShapeMath.SameShape(targets.Shape, logits.Shape) || targets.DType != logits.DType)
+            throw new ArgumentException($"{op}: probability targets ({targets.DType} {ShapeMath.Format(targets.Shape)}) must have the logits' dtype and shape " +
+                $"({logits.DType} {ShapeMath.Format(logits.Shape)}); class indices must be Int32", nameof(targets));
         int classAxis = logits.Rank == 1 ? 0 : 1, classes = logits.Shape[classAxis];
         var probabilities = labelSmoothing > 0 ? targets * (1 - labelSmoothing) + labelSmoothing / classes : targets;
         var perSample = (probabilities * LogSoftmax(logits, classAxis)).Sum([classAxis], keepDim: false) * -1;
@@ -48,8 +50,8 @@ public static partial class F
         const string op = "nll_loss";
         var mode = LossReductions.Parse(reduction, op);
         CheckClassTensor(logProbs, op, nameof(logProbs));
-        if (targets.DType != DType.Int32)
-            throw new ArgumentException($"{op}: targets must be Int32 class indices, got {targets.DType}", nameof(targets));
+        if (targets.DType != DType.Int32 || !ReferenceEquals(targets.Backend, logProbs.Backend))
+            throw new ArgumentException($"{op}: targets must be Int32 class indices on {logProbs.Backend.Name}, got {targets.DType} on {targets.Backend.Name}", nameof(targets));
         CheckClassTargets(logProbs, targets, op);
         return NllLossFunction.Apply(ClassesLast(logProbs), targets, mode, 0, op);
     }
