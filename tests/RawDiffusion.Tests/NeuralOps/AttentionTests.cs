@@ -47,6 +47,7 @@ public class AttentionTests
         { [2, 3, 4, 5], [2, 3, 6, 5], [2, 3, 6, 7], [4, 6] },
         { [2, 3, 4, 5], [2, 1, 6, 5], [2, 1, 6, 3], [2, 1, 1, 6] },   // keys and values shared by the heads
         { [5, 8], [9, 8], [9, 4], null },
+        { [1, 4, 5], [2, 1, 6, 5], [2, 3, 6, 2], null },                // values widen the batch of the scores
         { [2, 4, 64, 32], [2, 4, 64, 32], [2, 4, 64, 32], [64, 64] },   // threaded softmax rows
     };
 
@@ -99,6 +100,7 @@ public class AttentionTests
         var sharedK = Reference.Leaf(14, 2, 1, 5, 4);
         var sharedV = Reference.Leaf(15, 5, 3);
         GradCheck.Check(t => F.ScaledDotProductAttention(t[0], t[1], t[2]), [q, sharedK, sharedV]);
+        GradCheck.Check(t => F.ScaledDotProductAttention(t[0], t[1], t[2]), [Reference.Leaf(17, 1, 3, 4), sharedK, Reference.Leaf(18, 2, 2, 5, 2)]);
         var strided = Reference.Leaf(16, 2, 3, 2, 4).Detach().Permute(0, 2, 1, 3);
         strided.RequiresGrad = true;
         GradCheck.Check(t => F.ScaledDotProductAttention(t[0], t[1], t[2]), [strided, k, v]);
