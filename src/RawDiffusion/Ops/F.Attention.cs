@@ -28,15 +28,11 @@ public static partial class F
         if (heads <= 0 || wq.Rank != 2 || wv.Rank != 2 || wq.Shape[0] % heads != 0 || wv.Shape[0] % heads != 0)
             throw new ArgumentException($"{op}: {heads} heads do not divide the projections wq {ShapeMath.Format(wq.Shape)} and wv {ShapeMath.Format(wv.Shape)}", nameof(heads));
         int batch = x.Shape[0], length = x.Shape[1], sourceLength = source.Shape[1];
-        var q = SplitHeads(Linear(x, wq, bq), batch, length, heads);
-        var k = SplitHeads(Linear(source, wk, bk), batch, sourceLength, heads);
-        var v = SplitHeads(Linear(source, wv, bv), batch, sourceLength, heads);
+        var q = AttentionHeads.Split(Linear(x, wq, bq), batch, length, heads);
+        var k = AttentionHeads.Split(Linear(source, wk, bk), batch, sourceLength, heads);
+        var v = AttentionHeads.Split(Linear(source, wv, bv), batch, sourceLength, heads);
         var attended = ScaledDotProductAttention(q, k, v, mask);
         var merged = attended.Permute(0, 2, 1, 3).Reshape(batch, length, wv.Shape[0]);
         return Linear(merged, wo, bo);
     }
-
-    /// <summary>[B, L, H·d] → [B, H, L, d] (a view).</summary>
-    static Tensor SplitHeads(Tensor t, int batch, int length, int heads) =>
-        t.Reshape(batch, length, heads, t.Shape[^1] / heads).Permute(0, 2, 1, 3);
 }

@@ -19,10 +19,10 @@ public static partial class F
         int channels = x.Shape[1];
         if ((runningMean == null) != (runningVar == null))
             throw new ArgumentException($"{op}: give both running statistics or neither", runningMean == null ? nameof(runningMean) : nameof(runningVar));
-        CheckAffine(runningMean, [channels], x, op, nameof(runningMean));
-        CheckAffine(runningVar, [channels], x, op, nameof(runningVar));
-        CheckAffine(weight, [channels], x, op, nameof(weight));
-        CheckAffine(bias, [channels], x, op, nameof(bias));
+        NormArguments.CheckPerChannel(runningMean, [channels], x, op, nameof(runningMean));
+        NormArguments.CheckPerChannel(runningVar, [channels], x, op, nameof(runningVar));
+        NormArguments.CheckPerChannel(weight, [channels], x, op, nameof(weight));
+        NormArguments.CheckPerChannel(bias, [channels], x, op, nameof(bias));
         var layout = new NormLayout(x.Shape[0], channels, (int)ShapeMath.Numel(x.Shape[2..]), 1, SharedAcrossOuter: true);
 
         // The running statistics are copied, so a later training step's in-place update cannot change this graph's backward.
@@ -35,19 +35,9 @@ public static partial class F
         var y = NormalizationFunction.Apply(x, weight, bias, layout, eps, null, out var mean, out var variance);
         if (training && runningMean != null)
         {
-            UpdateRunning(runningMean, mean, momentum, 1);
-            UpdateRunning(runningVar!, variance, momentum, (double)count / (count - 1));
+            NormArguments.UpdateRunning(runningMean, mean, momentum, 1);
+            NormArguments.UpdateRunning(runningVar!, variance, momentum, (double)count / (count - 1));
         }
         return y;
-    }
-
-    /// <summary>running = (1 − momentum)·running + momentum·correction·batch, in place and outside the graph.</summary>
-    static void UpdateRunning(Tensor running, Tensor batch, double momentum, double correction)
-    {
-        var backend = running.Backend;
-        backend.Unary(UnaryOp.MulScalar, running.View, running.View, 1 - momentum);
-        var step = Kernels.Unary(UnaryOp.MulScalar, batch, momentum * correction);
-        Kernels.BinaryInPlace(BinaryOp.Add, running, step);
-        step.Dispose();
     }
 }

@@ -19,13 +19,13 @@ public static partial class F
         var mode = LossReductions.Parse(reduction, op);
         if (!(labelSmoothing >= 0 && labelSmoothing <= 1))
             throw new ArgumentOutOfRangeException(nameof(labelSmoothing), labelSmoothing, $"{op}: label smoothing must lie in [0, 1]");
-        CheckClassTensor(logits, op, nameof(logits));
+        ClassScores.CheckScores(logits, op, nameof(logits));
         if (!ReferenceEquals(targets.Backend, logits.Backend))
             throw new ArgumentException($"{op}: targets live on {targets.Backend.Name}, logits on {logits.Backend.Name}", nameof(targets));
         if (targets.DType == DType.Int32)
         {
-            CheckClassTargets(logits, targets, op);
-            return NllLossFunction.Apply(LogSoftmax(ClassesLast(logits), -1), targets, mode, labelSmoothing, op);
+            ClassScores.CheckTargets(logits, targets, op);
+            return NllLossFunction.Apply(LogSoftmax(ClassScores.ToRows(logits), -1), targets, mode, labelSmoothing, op);
         }
         if (!ShapeMath.SameShape(targets.Shape, logits.Shape) || targets.DType != logits.DType)
             throw new ArgumentException($"{op}: probability targets ({targets.DType} {ShapeMath.Format(targets.Shape)}) must have the logits' dtype and shape " +
@@ -49,33 +49,10 @@ public static partial class F
     {
         const string op = "nll_loss";
         var mode = LossReductions.Parse(reduction, op);
-        CheckClassTensor(logProbs, op, nameof(logProbs));
+        ClassScores.CheckScores(logProbs, op, nameof(logProbs));
         if (targets.DType != DType.Int32 || !ReferenceEquals(targets.Backend, logProbs.Backend))
             throw new ArgumentException($"{op}: targets must be Int32 class indices on {logProbs.Backend.Name}, got {targets.DType} on {targets.Backend.Name}", nameof(targets));
-        CheckClassTargets(logProbs, targets, op);
-        return NllLossFunction.Apply(ClassesLast(logProbs), targets, mode, 0, op);
-    }
-
-    static void CheckClassTensor(Tensor scores, string op, string argument)
-    {
-        Kernels.RequireFloating(scores, op);
-        if (scores.Rank == 0) throw new ArgumentException($"{op}: {argument} need a class axis, got a scalar", argument);
-    }
-
-    /// <summary>Targets are the scores' shape without the class axis (axis 1, or 0 for a single sample).</summary>
-    static void CheckClassTargets(Tensor scores, Tensor targets, string op)
-    {
-        var expected = scores.Rank == 1 ? [] : scores.ShapeArray.Where((_, i) => i != 1).ToArray();
-        if (!ShapeMath.SameShape(targets.Shape, expected))
-            throw new ArgumentException($"{op}: targets of shape {ShapeMath.Format(targets.Shape)} do not match scores of shape " +
-                $"{ShapeMath.Format(scores.Shape)} (expected {ShapeMath.Format(expected)})", nameof(targets));
-    }
-
-    /// <summary>Scores as [rows, C] with the class axis last, rows in the targets' row-major order (in the graph).</summary>
-    static Tensor ClassesLast(Tensor scores)
-    {
-        if (scores.Rank == 1) return scores.Reshape(1, scores.Shape[0]);
-        if (scores.Rank == 2) return scores;
-        return scores.Permute(AxisRows.MoveToEnd(scores.Rank, 1)).Reshape(-1, scores.Shape[1]);
+        ClassScores.CheckTargets(logProbs, targets, op);
+        return NllLossFunction.Apply(ClassScores.ToRows(logProbs), targets, mode, 0, op);
     }
 }

@@ -17,8 +17,8 @@ public static partial class F
         int channels = x.Shape[1];
         if (groups <= 0 || channels % groups != 0)
             throw new ArgumentException($"{op}: {channels} channels of input {ShapeMath.Format(x.Shape)} cannot be split into {groups} groups", nameof(groups));
-        CheckAffine(weight, [channels], x, op, nameof(weight));
-        CheckAffine(bias, [channels], x, op, nameof(bias));
+        NormArguments.CheckPerChannel(weight, [channels], x, op, nameof(weight));
+        NormArguments.CheckPerChannel(bias, [channels], x, op, nameof(bias));
         var layout = new NormLayout(x.Shape[0], channels, (int)ShapeMath.Numel(x.Shape[2..]), channels / groups, SharedAcrossOuter: false);
         return NormalizationFunction.Apply(x, weight, bias, layout, eps, null, out _, out _);
     }

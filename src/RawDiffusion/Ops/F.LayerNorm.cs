@@ -16,21 +16,10 @@ public static partial class F
         int k = normalizedShape.Length;
         if (k == 0 || k > x.Rank || !ShapeMath.SameShape(x.Shape[^k..], normalizedShape))
             throw new ArgumentException($"{op}: normalized shape {ShapeMath.Format(normalizedShape)} must be the trailing dimensions of the input {ShapeMath.Format(x.Shape)}", nameof(normalizedShape));
-        CheckAffine(weight, normalizedShape, x, op, nameof(weight));
-        CheckAffine(bias, normalizedShape, x, op, nameof(bias));
+        NormArguments.CheckPerChannel(weight, normalizedShape, x, op, nameof(weight));
+        NormArguments.CheckPerChannel(bias, normalizedShape, x, op, nameof(bias));
         int n = (int)ShapeMath.Numel(normalizedShape);
         var layout = new NormLayout((int)ShapeMath.Numel(x.Shape[..^k]), n, 1, n, SharedAcrossOuter: false);
         return NormalizationFunction.Apply(x, weight, bias, layout, eps, null, out _, out _);
-    }
-
-    /// <summary>A normalisation's per-channel tensor (weight, bias, running statistic): the given shape, and the
-    /// input's dtype and backend.</summary>
-    static void CheckAffine(Tensor? parameter, int[] shape, Tensor x, string op, string argument)
-    {
-        if (parameter == null) return;
-        if (!ShapeMath.SameShape(parameter.Shape, shape))
-            throw new ArgumentException($"{op}: {argument} must have shape {ShapeMath.Format(shape)} for input {ShapeMath.Format(x.Shape)}, got {ShapeMath.Format(parameter.Shape)}", argument);
-        if (parameter.DType != x.DType || !ReferenceEquals(parameter.Backend, x.Backend))
-            throw new ArgumentException($"{op}: {argument} is {parameter.DType} on {parameter.Backend.Name}, the input is {x.DType} on {x.Backend.Name}", argument);
     }
 }
