@@ -55,7 +55,7 @@ internal static class LossKernels
                 }
                 var row = logp.AsSpan((int)(lo + (long)r * classes), classes);
                 double value = -(1 - smoothing) * double.CreateTruncating(row[target]);
-                if (smoothing > 0) value -= smoothing / classes * double.CreateTruncating(VectorMath.Sum<T>(row));
+                if (smoothing > 0) value -= smoothing / classes * double.CreateTruncating(SimdRows.Sum<T>(row));
                 loss[lossOffset + r] = T.CreateTruncating(value);
             }
         });

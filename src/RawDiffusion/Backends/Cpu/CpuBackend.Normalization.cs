@@ -111,11 +111,11 @@ internal static class NormalizationKernels<T> where T : unmanaged, IFloatingPoin
             {
                 // Group k covers one contiguous segment per outer index (just one unless shared across outer).
                 double sum = 0;
-                for (int o = 0; o < segments; o++) sum += D(VectorMath.Sum<T>(x.Slice(o * stride + (long)k * segment, segment)));
+                for (int o = 0; o < segments; o++) sum += D(SimdRows.Sum<T>(x.Slice(o * stride + (long)k * segment, segment)));
                 double m = sum / count;
                 double squares = 0;
                 for (int o = 0; o < segments; o++)
-                    squares += D(VectorMath.SumSquaredDeviations<T>(x.Slice(o * stride + (long)k * segment, segment), T.CreateTruncating(m)));
+                    squares += D(SimdRows.SumSquaredDeviations<T>(x.Slice(o * stride + (long)k * segment, segment), T.CreateTruncating(m)));
                 mean[k] = T.CreateTruncating(m);
                 variance[k] = T.CreateTruncating(squares / count);
             }
@@ -157,7 +157,7 @@ internal static class NormalizationKernels<T> where T : unmanaged, IFloatingPoin
     {
         int i = 0, n = x.Length, lanes = Vector<T>.Count;
         Vector<T> vm = new(m), vs = new(scale), vt = new(shift);
-        for (; i <= n - lanes; i += lanes) VectorMath.Store((VectorMath.Load(x, i) - vm) * vs + vt, y, i);
+        for (; i <= n - lanes; i += lanes) SimdRows.Store((SimdRows.Load(x, i) - vm) * vs + vt, y, i);
         for (; i < n; i++) y[i] = (x[i] - m) * scale + shift;
     }
 
@@ -170,8 +170,8 @@ internal static class NormalizationKernels<T> where T : unmanaged, IFloatingPoin
         var vr = new Vector<T>(r);
         for (; i <= n - lanes; i += lanes)
         {
-            var v = (VectorMath.Load(x, i) - vm) * (hasW ? vr * VectorMath.Load(w, i) : vr);
-            VectorMath.Store(hasB ? v + VectorMath.Load(b, i) : v, y, i);
+            var v = (SimdRows.Load(x, i) - vm) * (hasW ? vr * SimdRows.Load(w, i) : vr);
+            SimdRows.Store(hasB ? v + SimdRows.Load(b, i) : v, y, i);
         }
         for (; i < n; i++) y[i] = (x[i] - m) * r * (hasW ? w[i] : T.One) + (hasB ? b[i] : T.Zero);
     }
@@ -284,9 +284,9 @@ internal static class NormalizationKernels<T> where T : unmanaged, IFloatingPoin
         Vector<T> accG = Vector<T>.Zero, accGX = Vector<T>.Zero;
         for (; i <= n - lanes; i += lanes)
         {
-            var vg = VectorMath.Load(g, i);
+            var vg = SimdRows.Load(g, i);
             accG += vg;
-            accGX += vg * (VectorMath.Load(x, i) - vm);
+            accGX += vg * (SimdRows.Load(x, i) - vm);
         }
         T sg = Vector.Sum(accG), sgx = Vector.Sum(accGX);
         for (; i < n; i++)
@@ -306,9 +306,9 @@ internal static class NormalizationKernels<T> where T : unmanaged, IFloatingPoin
         Vector<T> accG = Vector<T>.Zero, accGX = Vector<T>.Zero;
         for (; i <= n - lanes; i += lanes)
         {
-            var vg = hasW ? VectorMath.Load(g, i) * VectorMath.Load(w, i) : VectorMath.Load(g, i);
+            var vg = hasW ? SimdRows.Load(g, i) * SimdRows.Load(w, i) : SimdRows.Load(g, i);
             accG += vg;
-            accGX += vg * (VectorMath.Load(x, i) - vm);
+            accGX += vg * (SimdRows.Load(x, i) - vm);
         }
         T sg = Vector.Sum(accG), sgx = Vector.Sum(accGX);
         for (; i < n; i++)
@@ -328,9 +328,9 @@ internal static class NormalizationKernels<T> where T : unmanaged, IFloatingPoin
         var vr = new Vector<T>(r);
         for (; i <= n - lanes; i += lanes)
         {
-            var vg = VectorMath.Load(g, i);
-            VectorMath.Store(VectorMath.Load<T>(sumG, i) + vg, sumG, i);
-            VectorMath.Store(VectorMath.Load<T>(sumGX, i) + vg * (VectorMath.Load(x, i) - vm) * vr, sumGX, i);
+            var vg = SimdRows.Load(g, i);
+            SimdRows.Store(SimdRows.Load<T>(sumG, i) + vg, sumG, i);
+            SimdRows.Store(SimdRows.Load<T>(sumGX, i) + vg * (SimdRows.Load(x, i) - vm) * vr, sumGX, i);
         }
         for (; i < n; i++)
         {
@@ -385,7 +385,7 @@ internal static class NormalizationKernels<T> where T : unmanaged, IFloatingPoin
     {
         int i = 0, n = g.Length, lanes = Vector<T>.Count;
         Vector<T> v1 = new(a1), v2 = new(a2), vm = new(m), v3 = new(a3);
-        for (; i <= n - lanes; i += lanes) VectorMath.Store(v1 * VectorMath.Load(g, i) + v2 * (VectorMath.Load(x, i) - vm) + v3, dx, i);
+        for (; i <= n - lanes; i += lanes) SimdRows.Store(v1 * SimdRows.Load(g, i) + v2 * (SimdRows.Load(x, i) - vm) + v3, dx, i);
         for (; i < n; i++) dx[i] = a1 * g[i] + a2 * (x[i] - m) + a3;
     }
 
@@ -397,8 +397,8 @@ internal static class NormalizationKernels<T> where T : unmanaged, IFloatingPoin
         Vector<T> vr = new(r), v2 = new(a2), vm = new(m), v3 = new(a3);
         for (; i <= n - lanes; i += lanes)
         {
-            var vg = hasW ? VectorMath.Load(g, i) * VectorMath.Load(w, i) : VectorMath.Load(g, i);
-            VectorMath.Store(vr * vg + v2 * (VectorMath.Load(x, i) - vm) + v3, dx, i);
+            var vg = hasW ? SimdRows.Load(g, i) * SimdRows.Load(w, i) : SimdRows.Load(g, i);
+            SimdRows.Store(vr * vg + v2 * (SimdRows.Load(x, i) - vm) + v3, dx, i);
         }
         for (; i < n; i++) dx[i] = r * (hasW ? g[i] * w[i] : g[i]) + a2 * (x[i] - m) + a3;
     }

@@ -51,15 +51,15 @@ internal static class SoftmaxKernels
     /// <summary>y = exp(x − max) / Σ exp(x − max). Each pass reads an element before writing it, so y may alias x.</summary>
     static void SoftmaxRow<T>(ReadOnlySpan<T> x, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        T max = VectorMath.Max(x);
+        T max = SimdRows.Max(x);
         int i = 0, w = Vector<T>.Count, n = x.Length;
         var vmax = new Vector<T>(max);
         var acc = Vector<T>.Zero;
         for (; i <= n - w; i += w)
         {
-            var e = VectorMath.Exp(VectorMath.Load(x, i) - vmax);
+            var e = SimdRows.Exp(SimdRows.Load(x, i) - vmax);
             acc += e;
-            VectorMath.Store(e, y, i);
+            SimdRows.Store(e, y, i);
         }
         T sum = Vector.Sum(acc);
         for (; i < n; i++)
@@ -68,20 +68,20 @@ internal static class SoftmaxKernels
             sum += e;
             y[i] = e;
         }
-        VectorMath.Affine<T>(y, y, T.One / sum, T.Zero);
+        SimdRows.Affine<T>(y, y, T.One / sum, T.Zero);
     }
 
     /// <summary>y = x − max − log Σ exp(x − max).</summary>
     static void LogSoftmaxRow<T>(ReadOnlySpan<T> x, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        T max = VectorMath.Max(x);
+        T max = SimdRows.Max(x);
         int i = 0, w = Vector<T>.Count, n = x.Length;
         var vmax = new Vector<T>(max);
         var acc = Vector<T>.Zero;
-        for (; i <= n - w; i += w) acc += VectorMath.Exp(VectorMath.Load(x, i) - vmax);
+        for (; i <= n - w; i += w) acc += SimdRows.Exp(SimdRows.Load(x, i) - vmax);
         T sum = Vector.Sum(acc);
         for (; i < n; i++) sum += T.Exp(x[i] - max);
-        VectorMath.Affine(x, y, T.One, -(max + T.Log(sum)));
+        SimdRows.Affine(x, y, T.One, -(max + T.Log(sum)));
     }
 
     public static void Backward<T>(T[] y, long yo, T[] g, long go, T[] dx, long dxo, int rows, int n, bool log) where T : unmanaged, IFloatingPointIeee754<T>
@@ -102,19 +102,19 @@ internal static class SoftmaxKernels
 
     static void SoftmaxBackwardRow<T>(ReadOnlySpan<T> y, ReadOnlySpan<T> g, Span<T> dx) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        T dot = VectorMath.Dot(g, y);
+        T dot = SimdRows.Dot(g, y);
         int i = 0, w = Vector<T>.Count, n = y.Length;
         var vdot = new Vector<T>(dot);
-        for (; i <= n - w; i += w) VectorMath.Store(VectorMath.Load(y, i) * (VectorMath.Load(g, i) - vdot), dx, i);
+        for (; i <= n - w; i += w) SimdRows.Store(SimdRows.Load(y, i) * (SimdRows.Load(g, i) - vdot), dx, i);
         for (; i < n; i++) dx[i] = y[i] * (g[i] - dot);
     }
 
     static void LogSoftmaxBackwardRow<T>(ReadOnlySpan<T> y, ReadOnlySpan<T> g, Span<T> dx) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        T sum = VectorMath.Sum(g);
+        T sum = SimdRows.Sum(g);
         int i = 0, w = Vector<T>.Count, n = y.Length;
         var vsum = new Vector<T>(sum);
-        for (; i <= n - w; i += w) VectorMath.Store(VectorMath.Load(g, i) - VectorMath.Exp(VectorMath.Load(y, i)) * vsum, dx, i);
+        for (; i <= n - w; i += w) SimdRows.Store(SimdRows.Load(g, i) - SimdRows.Exp(SimdRows.Load(y, i)) * vsum, dx, i);
         for (; i < n; i++) dx[i] = g[i] - T.Exp(y[i]) * sum;
     }
 }

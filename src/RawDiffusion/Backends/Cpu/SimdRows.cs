@@ -5,7 +5,7 @@ namespace RawDiffusion.Backends.Cpu;
 
 /// <summary>Row-level SIMD helpers shared by the softmax, loss and normalisation kernels, generic over float and
 /// double (the JIT removes the type tests).</summary>
-internal static class VectorMath
+internal static class SimdRows
 {
     /// <summary>eˣ per lane by the BCL's vectorised exp (accurate enough for float64 gradient checks).</summary>
     public static Vector<T> Exp<T>(Vector<T> v) where T : unmanaged, IFloatingPointIeee754<T> =>
