@@ -8,15 +8,14 @@ namespace RawDiffusion.Tests.Elementwise;
 /// both tails, and the guarantee that a value's result does not depend on the path it takes through a row.</summary>
 public class FloatMathTests
 {
-    /// <summary>Every 499th float bit pattern between 0 and |limit| on both signs (so tiny, mid and tail
-    /// magnitudes are all sampled densely in ulp terms), plus an evenly spaced grid over [low, high].</summary>
-    static float[] Sweep(float low, float high)
+    /// <summary>Every <paramref name="stepBits"/>-th float bit pattern between 0 and the limit on both signs (so tiny,
+    /// mid and tail magnitudes are all sampled densely in ulp terms), plus an evenly spaced grid over [low, high].</summary>
+    static float[] Sweep(float low, float high, int stepBits)
     {
         var values = new List<float>();
-        int stepBits = 499;
         for (int bits = 0; bits <= BitConverter.SingleToInt32Bits(high); bits += stepBits) values.Add(BitConverter.Int32BitsToSingle(bits));
         for (int bits = 0; bits <= BitConverter.SingleToInt32Bits(-low); bits += stepBits) values.Add(-BitConverter.Int32BitsToSingle(bits));
-        const int grid = 200_000;
+        const int grid = 100_000;
         for (int i = 0; i <= grid; i++) values.Add(low + (high - low) * i / grid);
         return [.. values];
     }
@@ -25,62 +24,60 @@ public class FloatMathTests
     /// the normal range); an infinite result counts as 2^128.</summary>
     static double UlpError(float actual, double expected)
     {
-        double a = float.IsInfinity(actual) ? Math.CopySign(Math.Pow(2, 128), actual) : actual;
+        double a = float.IsInfinity(actual) ? Math.CopySign(TwoTo128, actual) : actual;
         double magnitude = Math.Abs(expected);
-        int exponent = magnitude < Math.Pow(2, -126) ? -126 : Math.ILogB(magnitude);
+        int exponent = magnitude < SmallestNormal ? -126 : Math.ILogB(magnitude);
         return Math.Abs(a - expected) / Math.ScaleB(1, exponent - 23);
     }
 
+    const double SmallestNormal = 1.1754943508222875e-38, TwoTo128 = 3.402823669209385e38;
+
     static float[] Run(Func<Tensor, Tensor> op, float[] x) => op(Tensor.FromArray(x, x.Length)).ToFloat32Array();
 
-    static double MaxUlpError(float[] x, float[] y, Func<double, double> reference, double minMagnitude = 0)
+    static double MaxUlpError(float[] x, float[] y, Func<double, double> reference)
     {
         double worst = 0;
-        for (int i = 0; i < x.Length; i++)
-        {
-            double expected = reference(x[i]);
-            if (Math.Abs(expected) < minMagnitude) continue;
-            worst = Math.Max(worst, UlpError(y[i], expected));
-        }
+        for (int i = 0; i < x.Length; i++) worst = Math.Max(worst, UlpError(y[i], reference(x[i])));
         return worst;
     }
 
     [Fact]
-    public void ExpIsWithinTwoUlpOfMathExpAcrossTheWholeFiniteRange()
+    public void ExpIsWithinAnUlpAndAHalfOfMathExpAcrossTheWholeFiniteRange()
     {
-        var x = Sweep(-103.9f, 88.72f);
+        var x = Sweep(-103.9f, 88.72f, stepBits: 1499);
         var y = Run(t => t.Exp(), x);
         double worstUlp = 0, worstRelative = 0;
         for (int i = 0; i < x.Length; i++)
         {
             double expected = Math.Exp(x[i]);
             worstUlp = Math.Max(worstUlp, UlpError(y[i], expected));
-            if (expected >= Math.Pow(2, -126)) worstRelative = Math.Max(worstRelative, Math.Abs(y[i] - expected) / expected);
+            if (expected >= SmallestNormal) worstRelative = Math.Max(worstRelative, Math.Abs(y[i] - expected) / expected);
         }
-        Assert.True(worstUlp <= 2, $"max error {worstUlp:G3} ulp");
-        Assert.True(worstRelative <= 2.4e-7, $"max relative error {worstRelative:G3}");
+        Assert.True(worstUlp <= 1.5, $"max error {worstUlp:G3} ulp");
+        Assert.True(worstRelative <= 1.2e-7, $"max relative error {worstRelative:G3}");
     }
 
     [Fact]
     public void ExpOverflowsUnderflowsAndPropagatesNaNLikeMathExp()
     {
-        float maxArgument = 88.72283f;                       // exp is just below float.MaxValue here
-        float[] x = [0f, -0f, 1f, maxArgument, MathF.BitIncrement(88.72284f), 89f, 1000f, float.PositiveInfinity,
-                     -87.33654f, -103.27893f, -103.97208f, -104f, -1000f, float.NegativeInfinity, float.NaN, float.MaxValue, float.MinValue];
-        var y = Run(t => t.Exp(), x);
-        Assert.Equal(1f, y[0]);
-        Assert.Equal(1f, y[1]);
-        Assert.Equal((float)Math.E, y[2]);
-        Assert.True(float.IsFinite(y[3]) && y[3] > 3.4e38f, $"exp({maxArgument}) = {y[3]}");
-        for (int i = 4; i <= 7; i++) Assert.Equal(float.PositiveInfinity, y[i]);
-        Assert.True(UlpError(y[8], Math.Exp(x[8])) <= 2, "near the smallest normal");
-        Assert.True(y[9] > 0 && UlpError(y[9], Math.Exp(x[9])) <= 1, "subnormal result");
-        Assert.Equal(0f, y[11]);
-        Assert.Equal(0f, y[12]);
-        Assert.Equal(0f, y[13]);
-        Assert.True(float.IsNaN(y[14]));
-        Assert.Equal(float.PositiveInfinity, y[15]);
-        Assert.Equal(0f, y[16]);
+        // Exact results: saturation to +inf and 0 on both sides of the finite range, and the special values.
+        (float X, float Exp)[] exact =
+        [
+            (0f, 1f), (-0f, 1f), (MathF.BitIncrement(88.72284f), float.PositiveInfinity), (89f, float.PositiveInfinity),
+            (1000f, float.PositiveInfinity), (float.MaxValue, float.PositiveInfinity), (float.PositiveInfinity, float.PositiveInfinity),
+            (-104f, 0f), (-1000f, 0f), (float.MinValue, 0f), (float.NegativeInfinity, 0f),
+        ];
+        var y = Run(t => t.Exp(), exact.Select(e => e.X).ToArray());
+        for (int i = 0; i < exact.Length; i++) Assert.True(exact[i].Exp.Equals(y[i]), $"exp({exact[i].X:R}) = {y[i]:R}, expected {exact[i].Exp:R}");
+
+        // Just inside the range: the largest finite result, the smallest normal and a subnormal one.
+        float[] edges = [88.72283f, -87.33654f, -103.27893f];
+        var ye = Run(t => t.Exp(), edges);
+        Assert.True(float.IsFinite(ye[0]) && ye[0] > 3.4e38f, $"exp({edges[0]:R}) = {ye[0]:R}");
+        for (int i = 0; i < edges.Length; i++) Assert.True(UlpError(ye[i], Math.Exp(edges[i])) <= 1, $"exp({edges[i]:R}) = {ye[i]:R}");
+        Assert.True(ye[2] > 0);
+
+        Assert.True(float.IsNaN(Run(t => t.Exp(), [float.NaN])[0]));
     }
 
     // Below this, e = exp(−|x|) inside SiLU is subnormal and carries fewer bits; SiLU's value there is below
@@ -91,7 +88,7 @@ public class FloatMathTests
     [Fact]
     public void SigmoidTanhAndSiluStayWithinAFewUlpIncludingTheTails()
     {
-        var x = Sweep(-100f, 100f);
+        var x = Sweep(-100f, 100f, stepBits: 4999);
         double Sigmoid(double v) => 1 / (1 + Math.Exp(-v));
         var sigmoid = Run(t => t.Sigmoid(), x);
         var tanh = Run(t => t.Tanh(), x);
@@ -106,14 +103,14 @@ public class FloatMathTests
             else Assert.True(Math.Abs(silu[i] - expected) <= TailAbsoluteError, $"silu({x[i]:R}) = {silu[i]:G9}, expected {expected:G9}");
         }
         Assert.True(sigmoidUlp <= 3, $"sigmoid max error {sigmoidUlp:G3} ulp");
-        Assert.True(tanhUlp <= 3, $"tanh max error {tanhUlp:G3} ulp");
-        Assert.True(siluUlp <= 3, $"silu max error {siluUlp:G3} ulp");
+        Assert.True(tanhUlp <= 2, $"tanh max error {tanhUlp:G3} ulp");
+        Assert.True(siluUlp <= 4, $"silu max error {siluUlp:G3} ulp");
     }
 
     [Fact]
     public void SiluBackwardMatchesTheDoubleDerivative()
     {
-        var x = Sweep(-100f, 100f);
+        var x = Sweep(-100f, 100f, stepBits: 4999);
         var g = Array.ConvertAll(Reference.RandomArray(x.Length, 3, 0.5, 2), v => (float)v);
         var y = Kernels.Binary(Backends.BinaryOp.SiluBackward, Tensor.FromArray(x, x.Length), Tensor.FromArray(g, g.Length)).ToFloat32Array();
         double worst = 0;

@@ -1,4 +1,5 @@
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace RawDiffusion.Backends.Cpu;
 
@@ -28,15 +29,12 @@ internal interface IFloatLanes<V> where V : struct
 
     static abstract V Abs(V a);
 
-    /// <summary>IEEE 754-2019 minimum/maximum: NaN in either operand gives NaN.</summary>
-    static abstract V Min(V a, V b);
-    static abstract V Max(V a, V b);
-
     /// <summary>Nearest integer, ties to even.</summary>
     static abstract V Round(V a);
 
-    /// <summary>x·2^n for integral n in [-150, 128] and x within a factor 2 of 1, with a single rounding (subnormal
-    /// results included): two exact power-of-two factors, the first of which keeps x·2^(n/2) normal.</summary>
+    /// <summary>x·2^n for integral n in [-150, 128] and x within a factor 2 of 1, correctly rounded (subnormal results
+    /// included), so every width gives the same bits: AVX-512's vscalefps where there is one, elsewhere two exact
+    /// power-of-two factors, the first of which keeps x·2^(n/2) normal so only the second one rounds.</summary>
     static abstract V ScaleByPow2(V x, V n);
 
     /// <summary>The magnitude of <paramref name="magnitude"/> with the sign bit of <paramref name="sign"/>.</summary>
@@ -59,12 +57,11 @@ internal readonly struct Lanes512 : IFloatLanes<Vector512<float>>
     public static Vector512<float> Div(Vector512<float> a, Vector512<float> b) => a / b;
     public static Vector512<float> MulAdd(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Vector512.FusedMultiplyAdd(a, b, c);
     public static Vector512<float> Abs(Vector512<float> a) => Vector512.Abs(a);
-    public static Vector512<float> Min(Vector512<float> a, Vector512<float> b) => Vector512.Min(a, b);
-    public static Vector512<float> Max(Vector512<float> a, Vector512<float> b) => Vector512.Max(a, b);
     public static Vector512<float> Round(Vector512<float> a) => Vector512.Round(a);
 
     public static Vector512<float> ScaleByPow2(Vector512<float> x, Vector512<float> n)
     {
+        if (Avx512F.IsSupported) return Avx512F.Scale(x, n);
         var ni = Vector512.ConvertToInt32(n);
         var half = Vector512.ShiftRightArithmetic(ni, 1);
         var bias = Vector512.Create(127);
@@ -92,12 +89,11 @@ internal readonly struct Lanes256 : IFloatLanes<Vector256<float>>
     public static Vector256<float> Div(Vector256<float> a, Vector256<float> b) => a / b;
     public static Vector256<float> MulAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) => Vector256.FusedMultiplyAdd(a, b, c);
     public static Vector256<float> Abs(Vector256<float> a) => Vector256.Abs(a);
-    public static Vector256<float> Min(Vector256<float> a, Vector256<float> b) => Vector256.Min(a, b);
-    public static Vector256<float> Max(Vector256<float> a, Vector256<float> b) => Vector256.Max(a, b);
     public static Vector256<float> Round(Vector256<float> a) => Vector256.Round(a);
 
     public static Vector256<float> ScaleByPow2(Vector256<float> x, Vector256<float> n)
     {
+        if (Avx512F.VL.IsSupported) return Avx512F.VL.Scale(x, n);
         var ni = Vector256.ConvertToInt32(n);
         var half = Vector256.ShiftRightArithmetic(ni, 1);
         var bias = Vector256.Create(127);
@@ -125,8 +121,6 @@ internal readonly struct ScalarLanes : IFloatLanes<float>
     public static float Div(float a, float b) => a / b;
     public static float MulAdd(float a, float b, float c) => MathF.FusedMultiplyAdd(a, b, c);
     public static float Abs(float a) => MathF.Abs(a);
-    public static float Min(float a, float b) => MathF.Min(a, b);
-    public static float Max(float a, float b) => MathF.Max(a, b);
     public static float Round(float a) => MathF.Round(a, MidpointRounding.ToEven);
 
     public static float ScaleByPow2(float x, float n)

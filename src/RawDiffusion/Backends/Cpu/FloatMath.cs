@@ -18,13 +18,15 @@ internal static class FloatMath
     const float P3 = 4.1665795894e-2f, P4 = 1.6666665459e-1f, P5 = 5.0000001201e-1f;
 
     // Beyond these exp is +inf or rounds to 0 (ln of the largest float is 88.72, of the smallest subnormal −103.28);
-    // clamping keeps n inside ScaleByPow2's range while 2^n·exp(r) still overflows or underflows correctly.
+    // clamping keeps n inside ScaleByPow2's range while 2^n·exp(r) still overflows or underflows correctly. Compare
+    // and select rather than IEEE min/max, which cost several instructions each: NaN fails both tests and stays NaN.
     const float ExpLow = -104f, ExpHigh = 89f;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static V Exp<V, L>(V x) where V : struct where L : IFloatLanes<V>
     {
-        x = L.Min(L.Max(x, L.Splat(ExpLow)), L.Splat(ExpHigh));
+        x = L.SelectLess(x, L.Splat(ExpLow), L.Splat(ExpLow), x);
+        x = L.SelectLess(L.Splat(ExpHigh), x, L.Splat(ExpHigh), x);
         var n = L.Round(L.Mul(x, L.Splat(Log2E)));
         var r = L.MulAdd(n, L.Splat(-Ln2Hi), x);
         r = L.MulAdd(n, L.Splat(-Ln2Lo), r);
