@@ -75,5 +75,8 @@ public class ActivationTests
         Reference.Close([-80 * Sigmoid(-80)], [(double)silu[1]], 0, 4e-7);
         Assert.True(float.IsNaN(silu[4]));
         Assert.Equal(new[] { -1f, -1f, 1f, 1f }, f.Tanh().ToFloat32Array()[..4]);
+        var gelu = Tensor.FromArray(new[] { -1000f, 1000f, float.PositiveInfinity, float.NaN }, 4).Gelu().ToFloat32Array();
+        Assert.Equal(new[] { -0f, 1000f, float.PositiveInfinity }, gelu[..3]);
+        Assert.True(float.IsNaN(gelu[3]));
     }
 }

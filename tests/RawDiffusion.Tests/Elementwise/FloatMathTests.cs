@@ -131,7 +131,41 @@ public class FloatMathTests
         Assert.True(worst <= 4e-7, $"max error {worst:G3} relative to the terms");
     }
 
-    public static TheoryData<string> LaneOps => ["exp", "sigmoid", "tanh", "silu", "siluBackward"];
+    // The exact GELU's normal CDF in double: MathNet's erfc keeps its relative accuracy in the far tail.
+    static double NormalCdf(double x) => 0.5 * MathNet.Numerics.SpecialFunctions.Erfc(-x / Math.Sqrt(2));
+    static double NormalPdf(double x) => Math.Exp(-0.5 * x * x) / Math.Sqrt(2 * Math.PI);
+
+    // Below this the exp inside Φ(x) is subnormal (GELU itself is below 1e-37) and the check is an absolute bound.
+    const float GeluSubnormalTail = -13f;
+
+    [Fact]
+    public void GeluAndItsDerivativeStayWithinAFewUlpOfTheDoubleReference()
+    {
+        var x = Sweep(-20f, 20f, stepBits: 4999);
+        var g = Array.ConvertAll(Reference.RandomArray(x.Length, 5, 0.5, 2), v => (float)v);
+        var gelu = Run(t => t.Gelu(), x);
+        var backward = Kernels.Binary(Backends.BinaryOp.GeluBackward, Tensor.FromArray(x, x.Length), Tensor.FromArray(g, g.Length)).ToFloat32Array();
+        double geluUlp = 0, backwardError = 0;
+        for (int i = 0; i < x.Length; i++)
+        {
+            double expected = x[i] * NormalCdf(x[i]);
+            double derivative = g[i] * (NormalCdf(x[i]) + x[i] * NormalPdf(x[i]));
+            if (x[i] < GeluSubnormalTail)
+            {
+                Assert.True(Math.Abs(gelu[i] - expected) <= TailAbsoluteError, $"gelu({x[i]:R}) = {gelu[i]:G9}, expected {expected:G9}");
+                Assert.True(Math.Abs(backward[i] - derivative) <= TailAbsoluteError, $"gelu'({x[i]:R}) = {backward[i]:G9}, expected {derivative:G9}");
+                continue;
+            }
+            geluUlp = Math.Max(geluUlp, UlpError(gelu[i], expected));
+            // Relative to the size of the terms Φ and x·φ: the derivative crosses zero near x = −0.75.
+            double scale = Math.Abs(g[i]) * (NormalCdf(x[i]) + Math.Abs(x[i] * NormalPdf(x[i])));
+            backwardError = Math.Max(backwardError, Math.Abs(backward[i] - derivative) / scale);
+        }
+        Assert.True(geluUlp <= 8, $"gelu max error {geluUlp:G3} ulp");
+        Assert.True(backwardError <= 1e-6, $"gelu backward max error {backwardError:G3} relative to its terms");
+    }
+
+    public static TheoryData<string> LaneOps => ["exp", "sigmoid", "tanh", "silu", "siluBackward", "gelu", "geluBackward"];
 
     static Tensor Apply(string op, Tensor x, Tensor g) => op switch
     {
@@ -139,6 +173,8 @@ public class FloatMathTests
         "sigmoid" => x.Sigmoid(),
         "tanh" => x.Tanh(),
         "silu" => x.Silu(),
+        "gelu" => x.Gelu(),
+        "geluBackward" => Kernels.Binary(Backends.BinaryOp.GeluBackward, x, g),
         _ => Kernels.Binary(Backends.BinaryOp.SiluBackward, x, g),
     };
 
@@ -217,6 +253,8 @@ public class FloatMathTests
                 "sigmoid" => FloatMath.Sigmoid<V, L>(v),
                 "tanh" => FloatMath.Tanh<V, L>(v),
                 "silu" => FloatMath.Silu<V, L>(v),
+                "gelu" => FloatMath.Gelu<V, L>(v),
+                "geluBackward" => FloatMath.GeluBackward<V, L>(v, L.Load(ref g[i])),
                 _ => FloatMath.SiluBackward<V, L>(v, L.Load(ref g[i])),
             };
             L.Store(y, ref result[i]);

@@ -119,6 +119,9 @@ internal struct GeluBackwardK<T> : IBinaryKernel<T> where T : unmanaged, IFloati
         double xd = double.CreateTruncating(x);
         return g * T.CreateTruncating(SpecialFunctions.NormalCdf(xd) + xd * SpecialFunctions.NormalPdf(xd));
     }
+
+    public static bool HasFloatLanes => true;
+    public static V Apply<V, L>(V x, V g, float p, float q) where V : struct where L : IFloatLanes<V> => FloatMath.GeluBackward<V, L>(x, g);
 }
 
 internal struct ClampBackwardK<T> : IBinaryKernel<T> where T : unmanaged, IFloatingPointIeee754<T>

@@ -3,10 +3,9 @@ using System.Runtime.CompilerServices;
 namespace RawDiffusion.Backends.Cpu;
 
 /// <summary>float32 exp and the activations built on it, written once over <see cref="IFloatLanes{V}"/> so the
-/// Vector512, Vector256 and scalar instantiations agree bit for bit. exp is within 1 ulp, sigmoid, tanh and SiLU
-/// within about 3 (see the
-/// Elementwise tests, which sweep them against double-precision references). Inlined into the row loops, where
-/// a call per vector would pass the vectors through memory.</summary>
+/// Vector512, Vector256 and scalar instantiations agree bit for bit. Measured against double references over every
+/// 5th to 31st float: exp within 1.01 ulp, tanh 1.3, sigmoid 2.4, SiLU 3.3, GELU 7.3 (see the Elementwise tests).
+/// Inlined into the row loops, where a call per vector would pass the vectors through memory.</summary>
 internal static class FloatMath
 {
     // Cephes expf: exp(x) = 2^n · exp(r), n = round(x / ln 2), r = x − n·ln 2 in [−ln2/2, ln2/2] by a two-part
@@ -92,5 +91,90 @@ internal static class FloatMath
         var sigmoid = L.SelectLess(x, zero, scaled, inverse);
         var complement = L.SelectLess(x, zero, inverse, scaled);
         return L.Mul(L.Mul(g, sigmoid), L.MulAdd(x, complement, one));
+    }
+
+    // GELU needs the normal CDF Φ(x) = erfc(−x/√2)/2. erfc(z), z ≥ 0, by the Numerical Recipes fit
+    // t·exp(−z² + c(t)), t = 1/(1 + z/2), whose fractional error is below 1.2e-7 for every z. In float the exponent
+    // −z² + c(t) would carry an absolute rounding error growing like z², so −z² = −x²/2 is formed exactly with an
+    // FMA and the sum with c(t) keeps its rounding error (TwoSum); both corrections enter as exp(s + δ) ≈ e^s·(1 + δ).
+    const float InvSqrt2 = 0.707106781186547524f, InvSqrt2Pi = 0.398942280401432678f;
+    const float C0 = -1.26551223f, C1 = 1.00002368f, C2 = 0.37409196f, C3 = 0.09678418f, C4 = -0.18628806f;
+    const float C5 = 0.27886807f, C6 = -1.13520398f, C7 = 1.48851587f, C8 = -0.82215223f, C9 = 0.17087277f;
+
+    // Beyond |x| = 16, Φ is 0 or 1 in float and the density underflows; clamping keeps x² finite for x = ±∞.
+    const float NormalClamp = 16f;
+
+    /// <summary>|x| limited to the range where Φ and φ are not yet saturated (NaN stays NaN).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static V ClampedAbs<V, L>(V x) where V : struct where L : IFloatLanes<V>
+    {
+        var ax = L.Abs(x);
+        return L.SelectLess(L.Splat(NormalClamp), ax, L.Splat(NormalClamp), ax);
+    }
+
+    /// <summary>ax²/2 = half + halfError exactly (an FMA recovers the product's rounding error; halving is exact).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void HalfSquare<V, L>(V ax, out V half, out V halfError) where V : struct where L : IFloatLanes<V>
+    {
+        var square = L.Mul(ax, ax);
+        half = L.Mul(square, L.Splat(0.5f));
+        halfError = L.Mul(L.MulAdd(ax, ax, L.Sub(L.Splat(0f), square)), L.Splat(0.5f));
+    }
+
+    /// <summary>Φ(−|x|) = erfc(|x|/√2)/2 from ax = |x| and its exact half square.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static V NormalTail<V, L>(V ax, V half, V halfError) where V : struct where L : IFloatLanes<V>
+    {
+        var one = L.Splat(1f);
+        var t = L.Div(one, L.MulAdd(ax, L.Splat(0.5f * InvSqrt2), one));
+        var c = L.MulAdd(L.Splat(C9), t, L.Splat(C8));
+        c = L.MulAdd(c, t, L.Splat(C7));
+        c = L.MulAdd(c, t, L.Splat(C6));
+        c = L.MulAdd(c, t, L.Splat(C5));
+        c = L.MulAdd(c, t, L.Splat(C4));
+        c = L.MulAdd(c, t, L.Splat(C3));
+        c = L.MulAdd(c, t, L.Splat(C2));
+        c = L.MulAdd(c, t, L.Splat(C1));
+        c = L.MulAdd(c, t, L.Splat(C0));
+        // s + sumError = c − half exactly (TwoSum).
+        var minusHalf = L.Sub(L.Splat(0f), half);
+        var s = L.Add(c, minusHalf);
+        var bVirtual = L.Sub(s, c);
+        var sumError = L.Add(L.Sub(c, L.Sub(s, bVirtual)), L.Sub(minusHalf, bVirtual));
+        var e = Exp<V, L>(s);
+        var erfc = L.Mul(t, L.MulAdd(e, L.Sub(sumError, halfError), e));
+        return L.Mul(erfc, L.Splat(0.5f));
+    }
+
+    /// <summary>φ(x) = e^(−x²/2)/√(2π) from the exact half square of x.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static V NormalDensity<V, L>(V half, V halfError) where V : struct where L : IFloatLanes<V>
+    {
+        var e = Exp<V, L>(L.Sub(L.Splat(0f), half));
+        return L.Mul(L.MulAdd(e, L.Sub(L.Splat(0f), halfError), e), L.Splat(InvSqrt2Pi));
+    }
+
+    /// <summary>Φ(x) from Φ(−|x|).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static V NormalCdf<V, L>(V x, V tail) where V : struct where L : IFloatLanes<V> =>
+        L.SelectLess(x, L.Splat(0f), tail, L.Sub(L.Splat(1f), tail));
+
+    /// <summary>Exact GELU x·Φ(x).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V Gelu<V, L>(V x) where V : struct where L : IFloatLanes<V>
+    {
+        var ax = ClampedAbs<V, L>(x);
+        HalfSquare<V, L>(ax, out var half, out var halfError);
+        return L.Mul(x, NormalCdf<V, L>(x, NormalTail<V, L>(ax, half, halfError)));
+    }
+
+    /// <summary>g · d/dx x·Φ(x) = g·(Φ(x) + x·φ(x)).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V GeluBackward<V, L>(V x, V g) where V : struct where L : IFloatLanes<V>
+    {
+        var ax = ClampedAbs<V, L>(x);
+        HalfSquare<V, L>(ax, out var half, out var halfError);
+        var cdf = NormalCdf<V, L>(x, NormalTail<V, L>(ax, half, halfError));
+        return L.Mul(g, L.MulAdd(x, NormalDensity<V, L>(half, halfError), cdf));
     }
 }

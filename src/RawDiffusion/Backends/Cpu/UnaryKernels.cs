@@ -137,10 +137,13 @@ internal struct SiluK<T> : IUnaryKernel<T> where T : unmanaged, IFloatingPointIe
     public static V Apply<V, L>(V x, float a, float b) where V : struct where L : IFloatLanes<V> => FloatMath.Silu<V, L>(x);
 }
 
-/// <summary>Exact GELU, x·Φ(x), as PyTorch's default.</summary>
+/// <summary>Exact GELU, x·Φ(x), as PyTorch's default: float32 through <see cref="FloatMath.Gelu"/>, float64 from the
+/// double-precision normal CDF (accurate enough for float64 gradient checks).</summary>
 internal struct GeluK<T> : IUnaryKernel<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     public static T Apply(T x, T a, T b) => x * T.CreateTruncating(SpecialFunctions.NormalCdf(double.CreateTruncating(x)));
+    public static bool HasFloatLanes => true;
+    public static V Apply<V, L>(V x, float a, float b) where V : struct where L : IFloatLanes<V> => FloatMath.Gelu<V, L>(x);
 }
 
 /// <summary>min(max(x, a), b): b wherever a &gt; b (as PyTorch), NaN stays NaN.</summary>
