@@ -6,8 +6,9 @@ namespace RawDiffusion.Backends.Cpu;
 
 /// <summary>One scalar function per elementwise op, generic over float and double; the JIT specialises each
 /// (T, op) pair so the row loops below run without dispatch. Ops that are pure arithmetic also give a
-/// Vector&lt;T&gt; form used on unit-stride rows. Ops built on exp (which Vector&lt;T&gt; lacks) give instead a float32
-/// form over <see cref="IFloatLanes{V}"/>, which then computes every float32 element of the op, SIMD or not.</summary>
+/// Vector&lt;T&gt; form used on unit-stride rows. Ops built on exp (exp, sigmoid, tanh, SiLU, GELU and the SiLU and GELU
+/// gradients), which Vector&lt;T&gt; cannot express, give instead a float32 form over <see cref="IFloatLanes{V}"/>; it then
+/// computes every float32 element of the op, SIMD or not, while float64 keeps the scalar form.</summary>
 internal interface IUnaryKernel<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     static abstract T Apply(T x, T alpha, T beta);
