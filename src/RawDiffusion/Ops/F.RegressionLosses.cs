@@ -8,8 +8,8 @@ public static partial class F
     /// The shapes must match exactly: a silently broadcast target is a classic bug.</summary>
     public static Tensor MseLoss(Tensor input, Tensor target, string reduction = "mean")
     {
-        var parsed = LossArguments.ParseReduction(reduction, nameof(MseLoss));
-        LossArguments.RequireSameShape(input, target, nameof(MseLoss));
+        var parsed = LossReductions.Parse(reduction, nameof(MseLoss));
+        LossReductions.RequireSameShape(input, target, nameof(MseLoss));
         return RegressionLossFunction.Apply(input, target, squared: true, parsed);
     }
 
@@ -17,8 +17,8 @@ public static partial class F
     /// 0 where they are equal.</summary>
     public static Tensor L1Loss(Tensor input, Tensor target, string reduction = "mean")
     {
-        var parsed = LossArguments.ParseReduction(reduction, nameof(L1Loss));
-        LossArguments.RequireSameShape(input, target, nameof(L1Loss));
+        var parsed = LossReductions.Parse(reduction, nameof(L1Loss));
+        LossReductions.RequireSameShape(input, target, nameof(L1Loss));
         return RegressionLossFunction.Apply(input, target, squared: false, parsed);
     }
 }

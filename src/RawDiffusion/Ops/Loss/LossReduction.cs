@@ -12,4 +12,10 @@ internal static class LossReductions
         "none" => LossReduction.None,
         _ => throw new ArgumentException($"{op}: reduction must be \"mean\", \"sum\" or \"none\", got \"{reduction}\"", nameof(reduction)),
     };
+
+    public static void RequireSameShape(Tensor input, Tensor target, string loss)
+    {
+        if (!ShapeMath.SameShape(input.Shape, target.Shape))
+            throw new ArgumentException($"{loss}: input shape {ShapeMath.Format(input.Shape)} and target shape {ShapeMath.Format(target.Shape)} must match", nameof(target));
+    }
 }
