@@ -9,12 +9,9 @@ internal sealed record KernelFile(string FileName, IReadOnlyList<string> Kernels
 /// plus one entry here.</summary>
 internal static class KernelCatalog
 {
-    public static readonly KernelFile Elementwise = new("elementwise.cu",
-    [
-        "unary_f32", "unary_f64", "unary_strided_f32", "unary_strided_f64",
-        "binary_f32", "binary_f64", "binary_strided_f32", "binary_strided_f64",
-        "copy_strided_i32",
-    ]);
+    public static readonly KernelFile Unary = new("unary.cu", ["unary_f32", "unary_f64", "unary_strided_f32", "unary_strided_f64", "copy_strided_i32"]);
+
+    public static readonly KernelFile Binary = new("binary.cu", ["binary_f32", "binary_f64", "binary_strided_f32", "binary_strided_f64"]);
 
     public static readonly KernelFile Fill = new("fill.cu", ["fill_f64", "fill_strided_f32", "fill_strided_f64", "fill_strided_i32"]);
 
@@ -26,7 +23,7 @@ internal static class KernelCatalog
     public static readonly KernelFile Optimizers = new("optimizers.cu",
         ["adam_step_f32", "adam_step_f64", "sgd_step_f32", "sgd_step_f64", "ema_update_f32", "ema_update_f64"]);
 
-    public static IReadOnlyList<KernelFile> All { get; } = [Elementwise, Fill, Reduce, Random, Optimizers];
+    public static IReadOnlyList<KernelFile> All { get; } = [Unary, Binary, Fill, Reduce, Random, Optimizers];
 
     static readonly Dictionary<string, KernelFile> fileOfKernel = All
         .SelectMany(file => file.Kernels.Select(kernel => (kernel, file)))

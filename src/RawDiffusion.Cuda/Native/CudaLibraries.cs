@@ -112,15 +112,18 @@ internal static class CudaLibraries
             reason = "";
             return NativeLibrary.Load(nameOrPath);
         }
-        catch (DllNotFoundException e)
+        catch (Exception e) when (e is DllNotFoundException or BadImageFormatException)
         {
-            reason = e.Message;
+            reason = LoaderReason(e.Message);
             return 0;
         }
-        catch (BadImageFormatException e)
-        {
-            reason = e.Message;
-            return 0;
-        }
+    }
+
+    /// <summary>The loader's own words (dlerror's "cannot open shared object file..." line) without the runtime's
+    /// generic advice around them.</summary>
+    internal static string LoaderReason(string message)
+    {
+        var lines = message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return lines.Length == 0 ? message : lines[^1];
     }
 }

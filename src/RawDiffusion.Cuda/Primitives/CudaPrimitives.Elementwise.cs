@@ -3,7 +3,7 @@ using RawDiffusion.Cuda.Kernels;
 
 namespace RawDiffusion.Cuda.Primitives;
 
-/// <summary>Fill, unary and binary maps (kernels/fill.cu, kernels/elementwise.cu). Operands are views of one shape
+/// <summary>Fill, unary and binary maps (kernels/fill.cu, kernels/unary.cu, kernels/binary.cu). Operands are views of one shape
 /// (broadcast operands carry 0 strides). Shapes are coalesced first; a shape that ends up dense in every operand
 /// takes the contiguous kernel (or cuMemsetD32 / cuMemcpyDtoD), anything else the strided one.</summary>
 internal sealed partial class CudaPrimitives
