@@ -30,7 +30,6 @@ public sealed unsafe class CudaContext : IDisposable
         MultiprocessorCount = Attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT);
         MaxThreadsPerBlock = Attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_BLOCK);
         MaxGridDimY = Attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MAX_GRID_DIM_Y);
-        MaxSharedMemoryPerBlock = Attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK);
         Check(cuDeviceTotalMem_v2(out var total, device));
         TotalMemory = (long)total;
 
@@ -77,7 +76,6 @@ public sealed unsafe class CudaContext : IDisposable
     public int MultiprocessorCount { get; }
     public int MaxThreadsPerBlock { get; }
     public int MaxGridDimY { get; }
-    public int MaxSharedMemoryPerBlock { get; }
     /// <summary>Device memory in bytes.</summary>
     public long TotalMemory { get; }
     /// <summary>The driver's CUDA version, e.g. 13000 for 13.0.</summary>

@@ -6,8 +6,6 @@ namespace RawDiffusion.Cuda.Kernels;
 /// surfaces at the next synchronising call (Synchronize, a download), as CUDA reports it.</summary>
 internal sealed unsafe class KernelLauncher(CudaContext context, CudaModuleCache modules)
 {
-    public CudaContext Context => context;
-
     /// <summary>Launches <paramref name="kernel"/> (a name from <see cref="KernelCatalog"/>).</summary>
     public void Launch(string kernel, LaunchConfig config, ref KernelArguments arguments) =>
         Launch(modules.GetFunction(kernel), config, ref arguments);

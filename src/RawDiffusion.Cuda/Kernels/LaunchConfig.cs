@@ -1,12 +1,12 @@
 namespace RawDiffusion.Cuda.Kernels;
 
-public readonly record struct Dim3(uint X, uint Y = 1, uint Z = 1)
+internal readonly record struct Dim3(uint X, uint Y = 1, uint Z = 1)
 {
     public ulong Total => (ulong)X * Y * Z;
 }
 
 /// <summary>Grid and block dimensions and dynamic shared memory of one launch.</summary>
-public readonly record struct LaunchConfig(Dim3 Grid, Dim3 Block, uint SharedMemoryBytes = 0)
+internal readonly record struct LaunchConfig(Dim3 Grid, Dim3 Block, uint SharedMemoryBytes = 0)
 {
     /// <summary>Threads per block of the one-dimensional kernels: a multiple of the warp size that keeps 8 blocks
     /// resident per SM on every architecture since Volta.</summary>

@@ -9,8 +9,6 @@ namespace RawDiffusion.Cuda.Primitives;
 /// into these calls. One partial file per op family, as CpuBackend.*.cs, each beside its kernels/*.cu.</summary>
 internal sealed partial class CudaPrimitives(CudaContext context, KernelLauncher launcher, CudaCachingAllocator allocator)
 {
-    public CudaContext Context => context;
-
     /// <summary>The kernel name for a dtype: "unary" + Float32 gives "unary_f32".</summary>
     static string Typed(string family, DType dtype) => dtype switch
     {

@@ -25,6 +25,10 @@ public class CudaKernelTests(CudaDeviceFixture fixture)
 
     static (double Atol, double Rtol) Tolerance(DType dtype) => dtype == DType.Float32 ? (1e-6, 3e-6) : (1e-14, 1e-12);
 
+    /// <summary>GELU's Φ: CUDA's normcdf is accurate to a few ulps, the CPU's series for erf loses about five digits
+    /// to cancellation near |x| ≈ 3.5 (1.7e-11 relative there), which only float64 can see.</summary>
+    static (double Atol, double Rtol) GeluTolerance(DType dtype) => dtype == DType.Float32 ? Tolerance(dtype) : (1e-14, 1e-10);
+
     static (double Alpha, double Beta, double Low, double High) UnaryParameters(UnaryOp op) => op switch
     {
         UnaryOp.AddScalar => (1.5, 0, -3, 3),
@@ -42,7 +46,7 @@ public class CudaKernelTests(CudaDeviceFixture fixture)
     {
         var device = fixture.Require();
         var (alpha, beta, low, high) = UnaryParameters(op);
-        var (atol, rtol) = Tolerance(dtype);
+        var (atol, rtol) = op == UnaryOp.Gelu ? GeluTolerance(dtype) : Tolerance(dtype);
 
         using var x = MirroredBuffer.Random(device, dtype, 1003, 1, low, high);
         using var y = MirroredBuffer.Random(device, dtype, 1003, 2);
@@ -65,7 +69,7 @@ public class CudaKernelTests(CudaDeviceFixture fixture)
     public void BinaryMapsMatchTheCpuOnContiguousAndBroadcastViews(BinaryOp op, DType dtype)
     {
         var device = fixture.Require();
-        var (atol, rtol) = Tolerance(dtype);
+        var (atol, rtol) = op == BinaryOp.GeluBackward ? GeluTolerance(dtype) : Tolerance(dtype);
         double alpha = op == BinaryOp.ClampBackward ? -0.5 : 0.1, beta = 0.5;
         // Quarter steps make Equal, Greater, Maximum and Minimum meet ties; Pow needs a positive base, Div a nonzero divisor.
         double[] Values(int n, int seed, bool operandB)
@@ -159,8 +163,8 @@ public class CudaKernelTests(CudaDeviceFixture fixture)
         using var y = MirroredBuffer.Random(device, dtype, outer * inner + 2, 1);
         Cpu.Reduce(op, x.Cpu, 3, y.Cpu, 2, outer, n, inner);
         device.Primitives.Reduce(op, dtype, x.At(3), y.At(2), outer, n, inner);
-        // Sums differ by summation order: allow float rounding over n terms of magnitude ≤ 1.
-        double tolerance = op != ReduceOp.Sum ? 0 : (dtype == DType.Float32 ? 2e-7 : 1e-15) * n;
+        // Sums differ by summation order: allow a few ulps per term of magnitude ≤ 1.
+        double tolerance = op != ReduceOp.Sum ? 0 : (dtype == DType.Float32 ? 1e-6 : 1e-14) * n;
         y.AssertMatchesCpu(tolerance, 0, $"{op} {dtype} [{outer}, {n}, {inner}]");
     }
 
