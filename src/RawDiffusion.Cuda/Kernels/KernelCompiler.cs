@@ -95,6 +95,7 @@ internal sealed class KernelCompiler
         if (!output.Succeeded)
             throw new KernelCompilationException(fileName, options, Native.Nvrtc.ErrorString(output.Status), output.Log);
         var (imageKind, image) = output.Cubin.Length > 0 ? (KernelImageKind.Cubin, output.Cubin) : (KernelImageKind.Ptx, output.Ptx);
+        if (image.Length == 0) throw new InvalidOperationException($"NVRTC compiled {fileName} for {architecture} but returned neither CUBIN nor PTX");
         WriteCached(stem + Extension(imageKind), image);
         return new CompiledKernel(fileName, architecture, imageKind, image, output.Log, FromCache: false);
     }

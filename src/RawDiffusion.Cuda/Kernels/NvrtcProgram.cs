@@ -39,20 +39,24 @@ internal static unsafe class NvrtcProgram
             var status = nvrtcCompileProgram(program, options.Count, optionPointers);
             var log = Log(program);
             if (status != nvrtcResult.NVRTC_SUCCESS) return new NvrtcOutput(status, log, [], []);
-            Check(nvrtcGetPTXSize(program, out var ptxSize));
-            var ptx = new byte[(int)ptxSize];
-            fixed (byte* p = ptx) Check(nvrtcGetPTX(program, p));
-            Check(nvrtcGetCUBINSize(program, out var cubinSize));
-            var cubin = new byte[(int)cubinSize];
-            if (cubin.Length > 0)
-                fixed (byte* p = cubin) Check(nvrtcGetCUBIN(program, p));
-            return new NvrtcOutput(status, log, ptx, cubin);
+            return new NvrtcOutput(status, log, Output(program, nameof(nvrtcGetPTX), &nvrtcGetPTXSize, &nvrtcGetPTX),
+                Output(program, nameof(nvrtcGetCUBIN), &nvrtcGetCUBINSize, &nvrtcGetCUBIN));
         }
         finally
         {
             if (program != 0) nvrtcDestroyProgram(ref program);
             foreach (var p in strings) Marshal.FreeCoTaskMem(p);
         }
+    }
+
+    /// <summary>One output of a successful compilation, or empty where NVRTC has none (no CUBIN for a compute_XY
+    /// target; its size query then reports 0 or an error depending on the version).</summary>
+    static byte[] Output(nint program, string call, delegate*<nint, out nuint, nvrtcResult> size, delegate*<nint, byte*, nvrtcResult> get)
+    {
+        if (size(program, out var length) != nvrtcResult.NVRTC_SUCCESS || length == 0) return [];
+        var bytes = new byte[(int)length];
+        fixed (byte* p = bytes) Check(get(program, p), call);
+        return bytes;
     }
 
     static string Log(nint program)
