@@ -125,4 +125,14 @@ public class IndexingTests
         F.Embedding(indices, w).Sum().Backward();
         Assert.Equal(new double[] { 1, 1, 1, 1, 2, 2, 0, 0, 0, 0, 2, 2 }, w.Grad!.ToFloat64Array());
     }
+
+    [Fact]
+    public void CopyOnlyOpsAlsoMoveInt32Labels()
+    {
+        var labels = Tensor.FromArray(new[] { 7, 8, 9, 10 }, 4);
+        Assert.Equal([10, 7, 7], labels.IndexSelect(0, Tensor.FromArray(new[] { 3, 0, 0 }, 3)).ToArray<int>());
+        Assert.Equal([9, 8], labels.Gather(0, Tensor.FromArray(new[] { 2, 1 }, 2)).ToArray<int>());
+        Assert.Equal([9, 10, 7, 7], Tensor.Concat([labels.Narrow(0, 2, 2), labels.Slice(0, 0, 1).Expand(2)]).ToArray<int>());
+        Assert.Equal([0, 7, 8, 9, 10, 0], labels.Pad([1, 1]).ToArray<int>());
+    }
 }

@@ -28,23 +28,33 @@ internal sealed class ConvolutionFunction : Function
             perChannel[0] = outputShape[1];
             var strides = new long[perChannel.Length];
             strides[0] = bias.Strides[0];
-            Kernels.BinaryInPlace(BinaryOp.Add, y, bias.StridedAs(perChannel, strides, bias.Offset));
+            using var broadcastBias = bias.StridedAs(perChannel, strides, bias.Offset);
+            Kernels.BinaryInPlace(BinaryOp.Add, y, broadcastBias);
         }
         var fn = new ConvolutionFunction { input = xc, weight = wc, geometry = geometry, groups = groups };
-        return bias == null ? fn.Connect(y, x, w) : fn.Connect(y, x, w, bias);
+        if (bias == null) fn.Connect(y, x, w);
+        else fn.Connect(y, x, w, bias);
+        if (y.GradFn == null)
+        {
+            // No backward will read the contiguous copies made for the kernels.
+            if (!ReferenceEquals(xc, x)) xc.Dispose();
+            if (!ReferenceEquals(wc, w)) wc.Dispose();
+        }
+        return y;
     }
 
     protected internal override Tensor?[] Backward(Tensor g)
     {
-        var gc = g.IsContiguous ? g : Kernels.Copy(g);
+        using var gc = new ContiguousLease(g);
         var gradX = NeedsGrad(0) ? input.EmptyLike() : null;
         var gradW = NeedsGrad(1) ? weight.EmptyLike() : null;
-        if (gradX != null || gradW != null) ConvolutionGemm.Backward(gc, input, weight, gradX, gradW, geometry, groups);
+        if (gradX != null || gradW != null) ConvolutionGemm.Backward(gc.Tensor, input, weight, gradX, gradW, geometry, groups);
         Tensor? gradB = null;
         if (NeedsGrad(2))
         {
-            int images = gc.Shape[0], channels = gc.Shape[1];
-            gradB = Kernels.Reduce(ReduceOp.Sum, gc.ViewAs([images, channels, (int)(gc.Numel / Math.Max(1L, (long)images * channels))]), [0, 2], keepDim: false);
+            int images = g.Shape[0], channels = g.Shape[1];
+            using var rows = gc.Tensor.ViewAs([images, channels, (int)(g.Numel / Math.Max(1L, (long)images * channels))]);
+            gradB = Kernels.Reduce(ReduceOp.Sum, rows, [0, 2], keepDim: false);
         }
         return [gradX, gradW, gradB];
     }

@@ -18,19 +18,20 @@ internal sealed class EmbeddingFunction : Function
         var y = Tensor.Empty([.. indices.Shape, fn.dim], weight.DType, weight.Backend);
         if (y.Numel > 0)
         {
-            var w = weight.IsContiguous ? weight : Kernels.Copy(weight);
-            weight.Backend.IndexSelect(w.Storage.Buffer, w.Offset, idx.Storage.Buffer, idx.Offset, y.Storage.Buffer, 0, 1, fn.rows, (int)idx.Numel, fn.dim);
-            if (!ReferenceEquals(w, weight)) w.Dispose();
+            using var w = new ContiguousLease(weight);
+            weight.Backend.IndexSelect(w.Tensor.Storage.Buffer, w.Tensor.Offset, idx.Storage.Buffer, idx.Offset, y.Storage.Buffer, 0, 1, fn.rows, (int)idx.Numel, fn.dim);
         }
-        return fn.Connect(y, weight);
+        fn.Connect(y, weight);
+        if (y.GradFn == null && !ReferenceEquals(idx, indices)) idx.Dispose();
+        return y;
     }
 
     protected internal override Tensor?[] Backward(Tensor g)
     {
         var grad = Tensor.Zeros([rows, dim], g.DType, g.Backend);
         if (g.Numel == 0) return [grad];
-        var gc = g.IsContiguous ? g : Kernels.Copy(g);
-        g.Backend.IndexAdd(gc.Storage.Buffer, gc.Offset, indices.Storage.Buffer, indices.Offset, grad.Storage.Buffer, 0, 1, rows, (int)indices.Numel, dim);
+        using var gc = new ContiguousLease(g);
+        g.Backend.IndexAdd(gc.Tensor.Storage.Buffer, gc.Tensor.Offset, indices.Storage.Buffer, indices.Offset, grad.Storage.Buffer, 0, 1, rows, (int)indices.Numel, dim);
         return [grad];
     }
 }

@@ -39,7 +39,9 @@ internal sealed class GatherFunction : Function
                 y.Storage.Buffer, 0, fn.outer, fn.n, fn.k, fn.inner);
             copy?.Dispose();
         }
-        return fn.Connect(y, x);
+        fn.Connect(y, x);
+        if (y.GradFn == null && !ReferenceEquals(idx, index)) idx.Dispose();
+        return y;
     }
 
     protected internal override Tensor?[] Backward(Tensor g)
@@ -48,8 +50,8 @@ internal sealed class GatherFunction : Function
         var grad = Tensor.Zeros(inputShape, g.DType, g.Backend);
         if (g.Numel == 0) return [grad];
         var cornerGrad = whole ? grad : Tensor.Zeros(cornerShape, g.DType, g.Backend);
-        var gc = g.IsContiguous ? g : Kernels.Copy(g);
-        g.Backend.ScatterAdd(gc.Storage.Buffer, gc.Offset, index.Storage.Buffer, index.Offset, cornerGrad.Storage.Buffer, 0, outer, n, k, inner);
+        using var gc = new ContiguousLease(g);
+        g.Backend.ScatterAdd(gc.Tensor.Storage.Buffer, gc.Tensor.Offset, index.Storage.Buffer, index.Offset, cornerGrad.Storage.Buffer, 0, outer, n, k, inner);
         if (!whole)
         {
             g.Backend.Unary(UnaryOp.Copy, cornerGrad.View, grad.View with { Shape = cornerShape });

@@ -4,7 +4,8 @@ namespace RawDiffusion.Ops;
 /// index must lie in range; a bad index is reported by value and by its position in the index tensor.</summary>
 internal static class IndexChecks
 {
-    /// <summary>The index tensor as a contiguous Int32 tensor on <paramref name="data"/>'s backend (copied only when strided).</summary>
+    /// <summary>The index tensor as a contiguous Int32 tensor on <paramref name="data"/>'s backend (copied only when strided;
+    /// the op keeps the copy for its backward, or disposes it when there is none).</summary>
     public static Tensor Contiguous(Tensor index, Tensor data, string op, string argument)
     {
         if (index.DType != DType.Int32)

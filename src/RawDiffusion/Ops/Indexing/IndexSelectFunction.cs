@@ -25,19 +25,20 @@ internal sealed class IndexSelectFunction : Function
         var y = Tensor.Empty(shape, x.DType, x.Backend);
         if (y.Numel > 0)
         {
-            var xc = x.IsContiguous ? x : Kernels.Copy(x);
-            x.Backend.IndexSelect(xc.Storage.Buffer, xc.Offset, idx.Storage.Buffer, idx.Offset, y.Storage.Buffer, 0, fn.outer, fn.n, fn.k, fn.inner);
-            if (!ReferenceEquals(xc, x)) xc.Dispose();
+            using var xc = new ContiguousLease(x);
+            x.Backend.IndexSelect(xc.Tensor.Storage.Buffer, xc.Tensor.Offset, idx.Storage.Buffer, idx.Offset, y.Storage.Buffer, 0, fn.outer, fn.n, fn.k, fn.inner);
         }
-        return fn.Connect(y, x);
+        fn.Connect(y, x);
+        if (y.GradFn == null && !ReferenceEquals(idx, index)) idx.Dispose();
+        return y;
     }
 
     protected internal override Tensor?[] Backward(Tensor g)
     {
         var grad = Tensor.Zeros(inputShape, g.DType, g.Backend);
         if (g.Numel == 0) return [grad];
-        var gc = g.IsContiguous ? g : Kernels.Copy(g);
-        g.Backend.IndexAdd(gc.Storage.Buffer, gc.Offset, index.Storage.Buffer, index.Offset, grad.Storage.Buffer, 0, outer, n, k, inner);
+        using var gc = new ContiguousLease(g);
+        g.Backend.IndexAdd(gc.Tensor.Storage.Buffer, gc.Tensor.Offset, index.Storage.Buffer, index.Offset, grad.Storage.Buffer, 0, outer, n, k, inner);
         return [grad];
     }
 }

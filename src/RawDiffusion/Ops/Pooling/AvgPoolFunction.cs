@@ -16,18 +16,17 @@ internal sealed class AvgPoolFunction : Function
     public static Tensor Apply(Tensor x, in Pool2dGeometry geometry, int planes, int[] outputShape)
     {
         var fn = new AvgPoolFunction { inputShape = x.ShapeArray, geometry = geometry, planes = planes };
-        var xc = x.IsContiguous ? x : Kernels.Copy(x);
+        using var xc = new ContiguousLease(x);
         var y = Tensor.Empty(outputShape, x.DType, x.Backend);
-        if (y.Numel > 0) x.Backend.SumPool2d(xc.Storage.Buffer, xc.Offset, y.Storage.Buffer, 0, geometry, planes, fn.Scale);
-        if (!ReferenceEquals(xc, x)) xc.Dispose();
+        if (y.Numel > 0) x.Backend.SumPool2d(xc.Tensor.Storage.Buffer, xc.Tensor.Offset, y.Storage.Buffer, 0, geometry, planes, fn.Scale);
         return fn.Connect(y, x);
     }
 
     protected internal override Tensor?[] Backward(Tensor g)
     {
-        var gc = g.IsContiguous ? g : Kernels.Copy(g);
+        using var gc = new ContiguousLease(g);
         var grad = Tensor.Empty(inputShape, g.DType, g.Backend);
-        if (grad.Numel > 0) g.Backend.SumPool2dBackward(gc.Storage.Buffer, gc.Offset, grad.Storage.Buffer, 0, geometry, planes, Scale);
+        if (grad.Numel > 0) g.Backend.SumPool2dBackward(gc.Tensor.Storage.Buffer, gc.Tensor.Offset, grad.Storage.Buffer, 0, geometry, planes, Scale);
         return [grad];
     }
 }

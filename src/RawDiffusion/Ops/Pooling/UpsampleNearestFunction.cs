@@ -14,18 +14,17 @@ internal sealed class UpsampleNearestFunction : Function
     /// <param name="blocks">Sum pooling over the output whose windows are the blocks.</param>
     public static Tensor Apply(Tensor x, in Pool2dGeometry blocks, int planes, int[] outputShape)
     {
-        var xc = x.IsContiguous ? x : Kernels.Copy(x);
+        using var xc = new ContiguousLease(x);
         var y = Tensor.Empty(outputShape, x.DType, x.Backend);
-        if (y.Numel > 0) x.Backend.SumPool2dBackward(xc.Storage.Buffer, xc.Offset, y.Storage.Buffer, 0, blocks, planes, 1);
-        if (!ReferenceEquals(xc, x)) xc.Dispose();
+        if (y.Numel > 0) x.Backend.SumPool2dBackward(xc.Tensor.Storage.Buffer, xc.Tensor.Offset, y.Storage.Buffer, 0, blocks, planes, 1);
         return new UpsampleNearestFunction { inputShape = x.ShapeArray, blocks = blocks, planes = planes }.Connect(y, x);
     }
 
     protected internal override Tensor?[] Backward(Tensor g)
     {
-        var gc = g.IsContiguous ? g : Kernels.Copy(g);
+        using var gc = new ContiguousLease(g);
         var grad = Tensor.Empty(inputShape, g.DType, g.Backend);
-        if (grad.Numel > 0) g.Backend.SumPool2d(gc.Storage.Buffer, gc.Offset, grad.Storage.Buffer, 0, blocks, planes, 1);
+        if (grad.Numel > 0) g.Backend.SumPool2d(gc.Tensor.Storage.Buffer, gc.Tensor.Offset, grad.Storage.Buffer, 0, blocks, planes, 1);
         return [grad];
     }
 }

@@ -17,7 +17,9 @@ internal sealed class ViewFunction : Function
         if (ShapeMath.Numel(shape) != t.Numel)
             throw new ArgumentException($"cannot view {ShapeMath.Format(t.Shape)} ({t.Numel} elements) as {ShapeMath.Format(shape)}", nameof(shape));
         var strides = ViewStrides(t.Shape, t.Strides, shape);
-        return strides != null ? t.StridedAs((int[])shape.Clone(), strides, t.Offset) : Kernels.Copy(t).ViewAs((int[])shape.Clone());
+        if (strides != null) return t.StridedAs((int[])shape.Clone(), strides, t.Offset);
+        using var copy = Kernels.Copy(t);
+        return copy.ViewAs((int[])shape.Clone());
     }
 
     /// <summary>Strides that read data laid out as (<paramref name="shape"/>, <paramref name="strides"/>) in the
