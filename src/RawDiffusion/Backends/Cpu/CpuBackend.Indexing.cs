@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace RawDiffusion.Backends.Cpu;
 
@@ -30,14 +31,17 @@ internal sealed partial class CpuBackend
         var x = Cpu(source).Array<T>();
         var idx = Cpu(index).Array<int>();
         var d = Cpu(destination).Array<T>();
-        CpuParallel.ForRanges(outer * k, (long)outer * k * inner, (start, end) =>
+        CpuParallel.ForRanges(outer * k, (long)outer * k * inner, (start, end) => IndexSelectRows(x, so, idx, io, d, dOff, n, k, inner, start, end));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void IndexSelectRows<T>(T[] x, long so, int[] idx, long io, T[] d, long dOff, int n, int k, int inner, int start, int end) where T : unmanaged
+    {
+        for (int row = start; row < end; row++)
         {
-            for (int row = start; row < end; row++)
-            {
-                int o = row / k, j = row % k;
-                x.AsSpan((int)(so + ((long)o * n + idx[io + j]) * inner), inner).CopyTo(d.AsSpan((int)(dOff + (long)row * inner), inner));
-            }
-        });
+            int o = row / k, j = row % k;
+            x.AsSpan((int)(so + ((long)o * n + idx[io + j]) * inner), inner).CopyTo(d.AsSpan((int)(dOff + (long)row * inner), inner));
+        }
     }
 
     public void IndexAdd(DeviceBuffer source, long sourceOffset, DeviceBuffer index, long indexOffset,
@@ -61,17 +65,21 @@ internal sealed partial class CpuBackend
         var idx = Cpu(index).Array<int>();
         var d = Cpu(destination).Array<T>();
         int tiles = ColumnTiles(outer, inner);
-        CpuParallel.ForRanges(outer * tiles, (long)outer * k * inner, (start, end) =>
+        CpuParallel.ForRanges(outer * tiles, (long)outer * k * inner, (start, end) => IndexAddTiles(src, so, idx, io, d, dOff, n, k, inner, tiles, start, end));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void IndexAddTiles<T>(T[] src, long so, int[] idx, long io, T[] d, long dOff, int n, int k, int inner, int tiles, int start, int end)
+        where T : unmanaged, INumberBase<T>
+    {
+        for (int item = start; item < end; item++)
         {
-            for (int item = start; item < end; item++)
-            {
-                int o = item / tiles, t = item % tiles;
-                int c0 = (int)((long)inner * t / tiles), len = (int)((long)inner * (t + 1) / tiles) - c0;
-                for (int j = 0; j < k; j++)
-                    VectorRows.Add(d.AsSpan((int)(dOff + ((long)o * n + idx[io + j]) * inner + c0), len),
-                                   src.AsSpan((int)(so + ((long)o * k + j) * inner + c0), len));
-            }
-        });
+            int o = item / tiles, t = item % tiles;
+            int c0 = (int)((long)inner * t / tiles), len = (int)((long)inner * (t + 1) / tiles) - c0;
+            for (int j = 0; j < k; j++)
+                VectorRows.Add(d.AsSpan((int)(dOff + ((long)o * n + idx[io + j]) * inner + c0), len),
+                               src.AsSpan((int)(so + ((long)o * k + j) * inner + c0), len));
+        }
     }
 
     public void Gather(DeviceBuffer source, long sourceOffset, DeviceBuffer index, long indexOffset,
@@ -91,16 +99,19 @@ internal sealed partial class CpuBackend
         var x = Cpu(source).Array<T>();
         var idx = Cpu(index).Array<int>();
         var d = Cpu(destination).Array<T>();
-        CpuParallel.ForRanges(outer * k, (long)outer * k * inner, (start, end) =>
+        CpuParallel.ForRanges(outer * k, (long)outer * k * inner, (start, end) => GatherRows(x, so, idx, io, d, dOff, n, k, inner, start, end));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void GatherRows<T>(T[] x, long so, int[] idx, long io, T[] d, long dOff, int n, int k, int inner, int start, int end) where T : unmanaged
+    {
+        for (int row = start; row < end; row++)
         {
-            for (int row = start; row < end; row++)
-            {
-                int o = row / k;
-                long rowStart = (long)row * inner, sourceBase = so + (long)o * n * inner;
-                for (int i = 0; i < inner; i++)
-                    d[dOff + rowStart + i] = x[sourceBase + (long)idx[io + rowStart + i] * inner + i];
-            }
-        });
+            int o = row / k;
+            long rowStart = (long)row * inner, sourceBase = so + (long)o * n * inner;
+            for (int i = 0; i < inner; i++)
+                d[dOff + rowStart + i] = x[sourceBase + (long)idx[io + rowStart + i] * inner + i];
+        }
     }
 
     public void ScatterAdd(DeviceBuffer source, long sourceOffset, DeviceBuffer index, long indexOffset,
@@ -123,21 +134,25 @@ internal sealed partial class CpuBackend
         var idx = Cpu(index).Array<int>();
         var d = Cpu(destination).Array<T>();
         int tiles = ColumnTiles(outer, inner);
-        CpuParallel.ForRanges(outer * tiles, (long)outer * k * inner, (start, end) =>
+        CpuParallel.ForRanges(outer * tiles, (long)outer * k * inner, (start, end) => ScatterAddTiles(src, so, idx, io, d, dOff, n, k, inner, tiles, start, end));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void ScatterAddTiles<T>(T[] src, long so, int[] idx, long io, T[] d, long dOff, int n, int k, int inner, int tiles, int start, int end)
+        where T : unmanaged, INumberBase<T>
+    {
+        for (int item = start; item < end; item++)
         {
-            for (int item = start; item < end; item++)
+            int o = item / tiles, t = item % tiles;
+            int c0 = (int)((long)inner * t / tiles), c1 = (int)((long)inner * (t + 1) / tiles);
+            long destinationBase = dOff + (long)o * n * inner;
+            for (int j = 0; j < k; j++)
             {
-                int o = item / tiles, t = item % tiles;
-                int c0 = (int)((long)inner * t / tiles), c1 = (int)((long)inner * (t + 1) / tiles);
-                long destinationBase = dOff + (long)o * n * inner;
-                for (int j = 0; j < k; j++)
-                {
-                    long row = ((long)o * k + j) * inner;
-                    for (int i = c0; i < c1; i++)
-                        d[destinationBase + (long)idx[io + row + i] * inner + i] += src[so + row + i];
-                }
+                long row = ((long)o * k + j) * inner;
+                for (int i = c0; i < c1; i++)
+                    d[destinationBase + (long)idx[io + row + i] * inner + i] += src[so + row + i];
             }
-        });
+        }
     }
 
     /// <summary>Column tiles per outer slice so that scatter kernels have enough independent pieces for every thread

@@ -7,6 +7,7 @@ namespace RawDiffusion.Backends.Cpu;
 internal static class VectorRows
 {
     /// <summary>destination[i] += source[i].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Add<T>(Span<T> destination, ReadOnlySpan<T> source) where T : unmanaged, INumberBase<T>
     {
         int n = destination.Length, i = 0;
@@ -22,6 +23,7 @@ internal static class VectorRows
     }
 
     /// <summary>destination[i] = scale * source[i].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Scale<T>(Span<T> destination, ReadOnlySpan<T> source, T scale) where T : unmanaged, INumberBase<T>
     {
         int n = destination.Length, i = 0;
