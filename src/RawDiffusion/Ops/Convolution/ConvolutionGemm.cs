@@ -7,13 +7,15 @@ namespace RawDiffusion.Ops;
 /// P = Ho·Wo. Images are processed in runs whose column matrix ([C·kh·kw, run, P], see <see cref="IBackend.Im2Col"/>)
 /// stays within <see cref="ColumnBudget"/> elements; one column buffer is allocated per call and reused by every run.
 /// <list type="bullet">
-/// <item>forward: y[n, group] = W[group] · columns[group, n] — one strided-batched GEMM per group over the run's images
-/// (or per image over the groups when there are more groups than images);</item>
-/// <item>weight gradient: dW[group] += dY[group] · columns[group]ᵀ as ONE product per run with inner dimension run·P
-/// (dY is first rearranged to [O, run, P], a copy of 1/(C·kh·kw/O) the size of the columns);</item>
+/// <item>forward: Y[group] = W[group] · columns[group] as ONE product per run (batched over groups) with n = run·P, so
+/// the weight is packed once per run rather than once per image; the [O, run, P] result is permuted into y;</item>
+/// <item>weight gradient: dW[group] += dY[group] · columns[group]ᵀ, one product per run with inner dimension run·P
+/// (dY is first permuted to [O, run, P]);</item>
 /// <item>input gradient: dcolumns[group] = W[group]ᵀ · dY[group], also one product per run, then col2im.</item>
 /// </list>
-/// A pointwise convolution (1x1, stride 1, no padding) skips im2col: its column matrix is the image itself.</summary>
+/// The permutes copy O·run·P elements, a fraction O / (C·kh·kw) of the column traffic, and vanish for runs of one image.
+/// A pointwise convolution (1x1, stride 1, no padding) skips im2col: its column matrix is the image itself, so the
+/// products are strided-batched over images straight from x and into y.</summary>
 internal static class ConvolutionGemm
 {
     /// <summary>Column-buffer size per call in elements (16 MiB of float32), at least one image.</summary>
@@ -26,7 +28,7 @@ internal static class ConvolutionGemm
     /// <summary>y = conv(x, weight) without bias; y is a contiguous [N, O, Ho, Wo] tensor that is fully overwritten.</summary>
     public static void Forward(Tensor x, Tensor weight, Tensor y, in Conv2dGeometry g, int groups)
     {
-        int images = x.Shape[0];
+        int images = x.Shape[0], outChannels = weight.Shape[0], og = outChannels / groups, k = (int)(weight.Numel / outChannels);
         if (y.Numel == 0) return;
         var backend = x.Backend;
         int plane = (int)g.OutputPlane;
@@ -36,17 +38,27 @@ internal static class ConvolutionGemm
             return;
         }
         int run = RunLength(g, images);
+        long yImage = (long)outChannels * plane;
         using var columns = ColumnBuffer(g, run, x);
+        using var staging = run > 1 ? Tensor.Empty([outChannels * run * plane], x.DType, backend) : null;
         for (int n0 = 0; n0 < images; n0 += run)
         {
-            int count = Math.Min(run, images - n0);
+            int count = Math.Min(run, images - n0), ld = count * plane;
             backend.Im2Col(x.Storage.Buffer, x.Offset + n0 * g.Channels * g.InputPlane, columns.Storage.Buffer, 0, g, count);
-            MultiplyByWeight(weight, groups, columns.Storage.Buffer, 0, count * plane, plane, y, (long)n0 * weight.Shape[0] * plane, count, plane);
+            // One product per group for the whole run: [Og, K] x [K, count·P] -> [Og, count·P]. A single image lands in y
+            // directly; a longer run lands in [O, count, P] order and is permuted into y's [count, O, P].
+            var (target, targetOffset) = count == 1 ? (y.Storage.Buffer, n0 * yImage) : (staging!.Storage.Buffer, 0L);
+            backend.Gemm(false, false, og, ld, k, 1, weight.Storage.Buffer, weight.Offset, k, (long)og * k,
+                columns.Storage.Buffer, 0, ld, (long)k * ld, 0, target, targetOffset, ld, (long)og * ld, groups);
+            if (count > 1)
+                backend.Unary(UnaryOp.Copy, StridedView.Contiguous(target, 0, [outChannels, count, plane]),
+                    new StridedView(y.Storage.Buffer, n0 * yImage, [outChannels, count, plane], [plane, yImage, 1]));
         }
     }
 
-    /// <summary>y[n, group·Og + o, p] = Σ_r W[group·Og + o, r] · B_n[group·K + r, p] for the images of a run, where row r of
-    /// image n's column matrix B_n starts at bOffset + n·imageStride + r·ldb.</summary>
+    /// <summary>Pointwise forward: y[n, group·Og + o, p] = Σ_r W[group·Og + o, r] · B_n[group·K + r, p], where row r of image
+    /// n's matrix B_n (the image itself) starts at bOffset + n·imageStride + r·ldb; batched over images (or over groups
+    /// when there are more groups than images).</summary>
     static void MultiplyByWeight(Tensor weight, int groups, DeviceBuffer b, long bOffset, int ldb, long imageStride,
                                  Tensor y, long yOffset, int images, int plane)
     {
