@@ -32,51 +32,36 @@ internal static class ConvolutionGemm
         if (y.Numel == 0) return;
         var backend = x.Backend;
         int plane = (int)g.OutputPlane;
+        long yImage = (long)outChannels * plane, xImage = g.Channels * g.InputPlane;
+        var (w, wo, yb, yo) = (weight.Storage.Buffer, weight.Offset, y.Storage.Buffer, y.Offset);
         if (g.IsPointwise)
         {
-            MultiplyByWeight(weight, groups, x.Storage.Buffer, x.Offset, plane, g.Channels * (long)plane, y, 0, images, plane);
+            // y[n, group] = W[group] · x[n, group], batched over images straight from x (or over groups when they outnumber images).
+            if (images >= groups)
+                for (int grp = 0; grp < groups; grp++)
+                    backend.Gemm(false, false, og, plane, k, 1, w, wo + (long)grp * og * k, k, 0,
+                        x.Storage.Buffer, x.Offset + (long)grp * k * plane, plane, xImage, 0, yb, yo + (long)grp * og * plane, plane, yImage, images);
+            else
+                for (int n = 0; n < images; n++)
+                    backend.Gemm(false, false, og, plane, k, 1, w, wo, k, (long)og * k,
+                        x.Storage.Buffer, x.Offset + n * xImage, plane, (long)k * plane, 0, yb, yo + n * yImage, plane, (long)og * plane, groups);
             return;
         }
         int run = RunLength(g, images);
-        long yImage = (long)outChannels * plane;
         using var columns = ColumnBuffer(g, run, x);
         using var staging = run > 1 ? Tensor.Empty([outChannels * run * plane], x.DType, backend) : null;
         for (int n0 = 0; n0 < images; n0 += run)
         {
             int count = Math.Min(run, images - n0), ld = count * plane;
-            backend.Im2Col(x.Storage.Buffer, x.Offset + n0 * g.Channels * g.InputPlane, columns.Storage.Buffer, 0, g, count);
+            backend.Im2Col(x.Storage.Buffer, x.Offset + n0 * xImage, columns.Storage.Buffer, 0, g, count);
             // One product per group for the whole run: [Og, K] x [K, count·P] -> [Og, count·P]. A single image lands in y
             // directly; a longer run lands in [O, count, P] order and is permuted into y's [count, O, P].
-            var (target, targetOffset) = count == 1 ? (y.Storage.Buffer, n0 * yImage) : (staging!.Storage.Buffer, 0L);
-            backend.Gemm(false, false, og, ld, k, 1, weight.Storage.Buffer, weight.Offset, k, (long)og * k,
+            var (target, targetOffset) = count == 1 ? (yb, yo + n0 * yImage) : (staging!.Storage.Buffer, 0L);
+            backend.Gemm(false, false, og, ld, k, 1, w, wo, k, (long)og * k,
                 columns.Storage.Buffer, 0, ld, (long)k * ld, 0, target, targetOffset, ld, (long)og * ld, groups);
             if (count > 1)
                 backend.Unary(UnaryOp.Copy, StridedView.Contiguous(target, 0, [outChannels, count, plane]),
-                    new StridedView(y.Storage.Buffer, n0 * yImage, [outChannels, count, plane], [plane, yImage, 1]));
-        }
-    }
-
-    /// <summary>Pointwise forward: y[n, group·Og + o, p] = Σ_r W[group·Og + o, r] · B_n[group·K + r, p], where row r of image
-    /// n's matrix B_n (the image itself) starts at bOffset + n·imageStride + r·ldb; batched over images (or over groups
-    /// when there are more groups than images).</summary>
-    static void MultiplyByWeight(Tensor weight, int groups, DeviceBuffer b, long bOffset, int ldb, long imageStride,
-                                 Tensor y, long yOffset, int images, int plane)
-    {
-        int outChannels = weight.Shape[0], og = outChannels / groups, k = (int)(weight.Numel / outChannels);
-        var backend = weight.Backend;
-        var (w, wo, yb) = (weight.Storage.Buffer, weight.Offset, y.Storage.Buffer);
-        long yImage = (long)outChannels * plane;
-        if (images >= groups)
-        {
-            for (int grp = 0; grp < groups; grp++)
-                backend.Gemm(false, false, og, plane, k, 1, w, wo + (long)grp * og * k, k, 0,
-                    b, bOffset + (long)grp * k * ldb, ldb, imageStride, 0, yb, yOffset + (long)grp * og * plane, plane, yImage, images);
-        }
-        else
-        {
-            for (int n = 0; n < images; n++)
-                backend.Gemm(false, false, og, plane, k, 1, w, wo, k, (long)og * k,
-                    b, bOffset + n * imageStride, ldb, (long)k * ldb, 0, yb, yOffset + n * yImage, plane, (long)og * plane, groups);
+                    new StridedView(yb, yo + n0 * yImage, [outChannels, count, plane], [plane, yImage, 1]));
         }
     }
 
@@ -95,6 +80,8 @@ internal static class ConvolutionGemm
         }
         var (w, wo) = (weight.Storage.Buffer, weight.Offset);
         var (dy, dyo) = (gradY.Storage.Buffer, gradY.Offset);
+        var (dx, dxo) = (gradX?.Storage.Buffer, gradX?.Offset ?? 0);
+        var (dw, dwo) = (gradW?.Storage.Buffer, gradW?.Offset ?? 0);
         long yImage = (long)outChannels * plane, xImage = g.Channels * g.InputPlane;
         if (g.IsPointwise)
         {
@@ -104,18 +91,18 @@ internal static class ConvolutionGemm
                 if (images >= groups)
                     for (int grp = 0; grp < groups; grp++)
                         backend.Gemm(true, false, k, plane, og, 1, w, wo + (long)grp * og * k, k, 0, dy, dyo + (long)grp * og * plane, plane, yImage,
-                            0, gradX.Storage.Buffer, (long)grp * k * plane, plane, xImage, images);
+                            0, dx!, dxo + (long)grp * k * plane, plane, xImage, images);
                 else
                     for (int n = 0; n < images; n++)
                         backend.Gemm(true, false, k, plane, og, 1, w, wo, k, (long)og * k, dy, dyo + n * yImage, plane, (long)og * plane,
-                            0, gradX.Storage.Buffer, n * xImage, plane, (long)k * plane, groups);
+                            0, dx!, dxo + n * xImage, plane, (long)k * plane, groups);
             }
             if (gradW != null)
             {
                 // dW[group] = Σ_n dY[n, group] · X[n, group]ᵀ, accumulated image by image (beta = 1 after the first).
                 for (int n = 0; n < images; n++)
                     backend.Gemm(false, true, og, k, plane, 1, dy, dyo + n * yImage, plane, (long)og * plane,
-                        x.Storage.Buffer, x.Offset + n * xImage, plane, (long)k * plane, n == 0 ? 0 : 1, gradW.Storage.Buffer, 0, k, (long)og * k, groups);
+                        x.Storage.Buffer, x.Offset + n * xImage, plane, (long)k * plane, n == 0 ? 0 : 1, dw!, dwo, k, (long)og * k, groups);
             }
             return;
         }
@@ -138,13 +125,13 @@ internal static class ConvolutionGemm
             {
                 backend.Im2Col(x.Storage.Buffer, x.Offset + n0 * xImage, columns.Storage.Buffer, 0, g, count);
                 backend.Gemm(false, true, og, k, ld, 1, a, ao, ld, (long)og * ld, columns.Storage.Buffer, 0, ld, (long)k * ld,
-                    n0 == 0 ? 0 : 1, gradW.Storage.Buffer, 0, k, (long)og * k, groups);
+                    n0 == 0 ? 0 : 1, dw!, dwo, k, (long)og * k, groups);
             }
             if (gradX != null)
             {
                 backend.Gemm(true, false, k, ld, og, 1, w, wo, k, (long)og * k, a, ao, ld, (long)og * ld,
                     0, columns.Storage.Buffer, 0, ld, (long)k * ld, groups);
-                backend.Col2Im(columns.Storage.Buffer, 0, gradX.Storage.Buffer, n0 * xImage, g, count);
+                backend.Col2Im(columns.Storage.Buffer, 0, dx!, dxo + n0 * xImage, g, count);
             }
         }
     }
