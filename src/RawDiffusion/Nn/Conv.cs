@@ -7,7 +7,7 @@ namespace RawDiffusion.Nn;
 public sealed class Conv : Layer
 {
     public Conv(int dims, int inChannels, int outChannels, int kernel, int stride = 1, int padding = 0, int groups = 1, bool bias = true,
-                Generator? generator = null, DType dtype = DType.Float32, IBackend? backend = null)
+                Generator? generator = null, DType? dtype = null, IBackend? backend = null)
     {
         if (dims is not (1 or 2)) throw new ArgumentOutOfRangeException(nameof(dims), dims, "convolutions are 1-D or 2-D");
         if (inChannels <= 0 || outChannels <= 0) throw new ArgumentOutOfRangeException(nameof(inChannels), $"channels must be positive, got {inChannels} -> {outChannels}");

@@ -5,7 +5,7 @@ namespace RawDiffusion.Nn;
 /// <summary>A lookup table of learned vectors, indexed by Int32 tensors (class ids, chunk indices, task ids).</summary>
 public sealed class Embedding : Module
 {
-    public Embedding(int count, int dim, Generator? generator = null, DType dtype = DType.Float32, IBackend? backend = null)
+    public Embedding(int count, int dim, Generator? generator = null, DType? dtype = null, IBackend? backend = null)
     {
         Count = count;
         Dim = dim;

@@ -5,7 +5,7 @@ namespace RawDiffusion.Nn;
 /// <summary>Group normalisation over [N, C, *] with a per-channel affine transform (weight 1, bias 0 at start).</summary>
 public sealed class GroupNorm : Layer
 {
-    public GroupNorm(int groups, int channels, double eps = 1e-6, DType dtype = DType.Float32, IBackend? backend = null)
+    public GroupNorm(int groups, int channels, double eps = 1e-6, DType? dtype = null, IBackend? backend = null)
     {
         if (groups <= 0 || channels % groups != 0)
             throw new ArgumentException($"GroupNorm: {groups} groups do not divide {channels} channels", nameof(groups));
@@ -28,7 +28,7 @@ public sealed class GroupNorm : Layer
     public override Tensor Forward(Tensor input) => F.GroupNorm(input, Groups, Weight, Bias, Eps);
 
     /// <summary>Latent-diffusion's Normalize(): 32 groups, or fewer when the channel count is small.</summary>
-    public static GroupNorm ForChannels(int channels, DType dtype = DType.Float32, IBackend? backend = null)
+    public static GroupNorm ForChannels(int channels, DType? dtype = null, IBackend? backend = null)
     {
         int groups = Math.Min(32, channels);
         while (channels % groups != 0) groups--;

@@ -5,7 +5,7 @@ namespace RawDiffusion.Nn;
 /// <summary>Layer normalisation over the last dimension with an affine transform.</summary>
 public sealed class LayerNorm : Layer
 {
-    public LayerNorm(int features, double eps = 1e-5, DType dtype = DType.Float32, IBackend? backend = null)
+    public LayerNorm(int features, double eps = 1e-5, DType? dtype = null, IBackend? backend = null)
     {
         Features = features;
         Eps = eps;

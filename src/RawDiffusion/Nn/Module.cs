@@ -58,9 +58,11 @@ public abstract class Module : IDisposable
     }
 
     /// <summary>Registers a child module; its parameters and buffers appear under "<paramref name="name"/>.".</summary>
+    /// <remarks>A child's name may be a dotted path such as "down.0.block.1": it stands for the nested lists of
+    /// latent-diffusion modules without a container class per level, and gives the same state-dict keys.</remarks>
     protected T RegisterModule<T>(string name, T module) where T : Module
     {
-        CheckNewName(name);
+        CheckNewName(name, allowPath: true);
         ArgumentNullException.ThrowIfNull(module);
         if (ReferenceEquals(module, this)) throw new ArgumentException($"module '{name}' cannot be registered as its own child", nameof(module));
         children.Add(new(name, module));
@@ -68,11 +70,14 @@ public abstract class Module : IDisposable
         return module;
     }
 
-    void CheckNewName(string name)
+    void CheckNewName(string name, bool allowPath = false)
     {
         ObjectDisposedException.ThrowIf(disposed, this);
         if (string.IsNullOrEmpty(name)) throw new ArgumentException("a registered name must not be empty", nameof(name));
-        if (name.Contains('.')) throw new ArgumentException($"registered name '{name}' must not contain '.' (dots separate the levels of a state-dict key)", nameof(name));
+        if (allowPath ? name.Split('.').Any(string.IsNullOrEmpty) : name.Contains('.'))
+            throw new ArgumentException(allowPath
+                ? $"module name '{name}' has an empty segment between dots"
+                : $"registered name '{name}' must not contain '.' (dots separate the levels of a state-dict key)", nameof(name));
         if (parameters.Any(p => p.Key == name) || buffers.Any(b => b.Key == name) || children.Any(c => c.Key == name))
             throw new ArgumentException($"{GetType().Name} already has a parameter, buffer or module named '{name}'", nameof(name));
     }

@@ -35,6 +35,7 @@ public sealed record DiffusionConfig
 public sealed record ModelConfig
 {
     public VaeConfig Vae { get; init; } = new();
+    [JsonPropertyName("unet")]
     public UNetConfig UNet { get; init; } = new();
     public DatasetEncoderConfig DatasetEncoder { get; init; } = new();
     public DiffusionConfig Diffusion { get; init; } = new();
