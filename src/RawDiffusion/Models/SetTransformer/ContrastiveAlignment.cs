@@ -15,8 +15,7 @@ public static class ContrastiveAlignment
         var d = datasetEmbeddings;
         var w = weightLatents;
         var logits = w.MatMul(d.Transpose(0, 1)) * (1 / temperature);
-        // Targets are a fixed function of the current embeddings: gradients flow through the logits only.
-        var targets = F.Softmax((d.MatMul(d.Transpose(0, 1)) + w.MatMul(w.Transpose(0, 1))) * (0.5 / temperature), -1).Detach();
+        var targets = F.Softmax((d.MatMul(d.Transpose(0, 1)) + w.MatMul(w.Transpose(0, 1))) * (0.5 / temperature), -1);
         var rows = F.CrossEntropy(logits, targets);
         var columns = F.CrossEntropy(logits.Transpose(0, 1), targets.Transpose(0, 1));
         return (rows + columns) * 0.5;
