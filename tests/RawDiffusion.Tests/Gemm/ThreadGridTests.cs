@@ -30,7 +30,7 @@ public class ThreadGridTests
             }
         }
 
-        Assert.All(covered, count => Assert.Equal(1, count));
+        Assert.True(Array.TrueForAll(covered, count => count == 1), $"{grid} does not cover every element exactly once");
     }
 
     [Fact]
