@@ -23,43 +23,12 @@ internal static unsafe class GemmPacking<T, TKernel>
             if (transA)
             {
                 // Stored k x m: the MR values of one k step are adjacent in memory.
-                T* source = a + panelRow;
-                for (int p = 0; p < kc; p++, source += lda)
-                {
-                    T* target = packed + (nint)p * mr;
-                    for (int i = 0; i < rows; i++)
-                    {
-                        target[i] = source[i];
-                    }
-
-                    for (int i = rows; i < mr; i++)
-                    {
-                        target[i] = T.Zero;
-                    }
-                }
+                CopyRuns(a + panelRow, lda, kc, rows, mr, packed);
             }
             else
             {
-                // Stored m x k: walk each source row contiguously and scatter it with stride MR, which
-                // stays inside the panel (MR x kc values) and therefore inside L1.
-                for (int i = 0; i < rows; i++)
-                {
-                    T* source = a + (nint)(panelRow + i) * lda;
-                    T* target = packed + i;
-                    for (int p = 0; p < kc; p++)
-                    {
-                        target[(nint)p * mr] = source[p];
-                    }
-                }
-
-                for (int i = rows; i < mr; i++)
-                {
-                    T* target = packed + i;
-                    for (int p = 0; p < kc; p++)
-                    {
-                        target[(nint)p * mr] = T.Zero;
-                    }
-                }
+                // Stored m x k: each panel is a transpose of MR source rows.
+                TransposeRows(a + (nint)panelRow * lda, lda, kc, rows, mr, packed);
             }
         }
     }
@@ -73,51 +42,68 @@ internal static unsafe class GemmPacking<T, TKernel>
             int columns = Math.Min(nr, nc - panelColumn);
             if (transB)
             {
-                // Stored n x k: each source row is one column of op(B); scatter it with stride NR.
-                for (int j = 0; j < columns; j++)
-                {
-                    T* source = b + (nint)(panelColumn + j) * ldb;
-                    T* target = packed + j;
-                    for (int p = 0; p < kc; p++)
-                    {
-                        target[(nint)p * nr] = source[p];
-                    }
-                }
-
-                for (int j = columns; j < nr; j++)
-                {
-                    T* target = packed + j;
-                    for (int p = 0; p < kc; p++)
-                    {
-                        target[(nint)p * nr] = T.Zero;
-                    }
-                }
-            }
-            else if (columns == nr)
-            {
-                // Stored k x n with a full panel: each k step is one contiguous run of NR values.
-                T* source = b + panelColumn;
-                for (int p = 0; p < kc; p++, source += ldb)
-                {
-                    Unsafe.CopyBlockUnaligned(packed + (nint)p * nr, source, (uint)(nr * sizeof(T)));
-                }
+                // Stored n x k: each panel is a transpose of NR source rows.
+                TransposeRows(b + (nint)panelColumn * ldb, ldb, kc, columns, nr, packed);
             }
             else
             {
-                T* source = b + panelColumn;
-                for (int p = 0; p < kc; p++, source += ldb)
-                {
-                    T* target = packed + (nint)p * nr;
-                    for (int j = 0; j < columns; j++)
-                    {
-                        target[j] = source[j];
-                    }
+                // Stored k x n: the NR values of one k step are adjacent in memory.
+                CopyRuns(b + panelColumn, ldb, kc, columns, nr, packed);
+            }
+        }
+    }
 
-                    for (int j = columns; j < nr; j++)
-                    {
-                        target[j] = T.Zero;
-                    }
-                }
+    /// <summary>panel[p * width + i] = source[p * ld + i] for i &lt; count, zero up to width.</summary>
+    /// <remarks>Inlined so that width, the kernel's MR or NR, is a constant and the block copy unrolls.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyRuns(T* source, nint ld, int kc, int count, int width, T* panel)
+    {
+        for (int p = 0; p < kc; p++, source += ld, panel += width)
+        {
+            if (count == width)
+            {
+                Unsafe.CopyBlockUnaligned(panel, source, (uint)(width * sizeof(T)));
+                continue;
+            }
+
+            for (int i = 0; i < count; i++)
+            {
+                panel[i] = source[i];
+            }
+
+            for (int i = count; i < width; i++)
+            {
+                panel[i] = T.Zero;
+            }
+        }
+    }
+
+    /// <summary>panel[p * width + i] = source[i * ld + p] for i &lt; count, zero up to width.</summary>
+    private static void TransposeRows(T* source, nint ld, int kc, int count, int width, T* panel)
+    {
+        if (typeof(T) == typeof(float) && count == width && AvxPanelTranspose.IsSupported)
+        {
+            AvxPanelTranspose.Pack((float*)source, ld, kc, width, (float*)panel);
+            return;
+        }
+
+        // Walk each source row contiguously and scatter it with stride width, which stays inside the panel.
+        for (int i = 0; i < count; i++)
+        {
+            T* row = source + i * ld;
+            T* target = panel + i;
+            for (int p = 0; p < kc; p++)
+            {
+                target[(nint)p * width] = row[p];
+            }
+        }
+
+        for (int i = count; i < width; i++)
+        {
+            T* target = panel + i;
+            for (int p = 0; p < kc; p++)
+            {
+                target[(nint)p * width] = T.Zero;
             }
         }
     }
