@@ -17,6 +17,7 @@ internal static unsafe class AvxPanelTranspose
 {
     public static bool IsSupported => Avx.IsSupported;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Pack(float* source, nint ld, int kc, int width, float* panel)
     {
         int row = 0;
@@ -45,6 +46,7 @@ internal static unsafe class AvxPanelTranspose
         CopyRemainingDepth(source + row * ld, ld, 0, kc, width - row, panel + row, width);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void CopyRemainingDepth(float* source, nint ld, int fromDepth, int kc, int rows, float* panel, int width)
     {
         for (int i = 0; i < rows; i++)

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace RawDiffusion.Backends.Cpu;
 
@@ -12,6 +13,8 @@ namespace RawDiffusion.Backends.Cpu;
 /// (packed B block, L2) → MR rows (A micro-panel, stays in L1) → NR columns (B micro-panels stream from L2).
 /// Threads each take a rectangle of C and run the whole nest on it with their own packing buffers, so
 /// nothing mutable is shared between them.
+/// The loops are compiled fully optimised at once: with tiered compilation a program doing only small
+/// products would otherwise keep running their unoptimised first version for a long time.
 /// </remarks>
 internal static unsafe class GemmDriver<T, TKernel>
     where T : unmanaged, INumberBase<T>
@@ -78,6 +81,7 @@ internal static unsafe class GemmDriver<T, TKernel>
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RunLoopNest(in GemmOperands<T> op, GemmBlocking blocking, T* packedA, T* packedB, T* edgeTile)
     {
         int mr = TKernel.Rows;
@@ -125,6 +129,7 @@ internal static unsafe class GemmDriver<T, TKernel>
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MergeEdgeTile(T* tile, int rows, int columns, T alpha, T beta, T* c, nint ldc)
     {
         int nr = TKernel.Columns;

@@ -14,6 +14,7 @@ internal static unsafe class GemmPacking<T, TKernel>
     where TKernel : struct, IGemmMicroKernel<T>
 {
     /// <summary>Packs the mc x kc block of op(A) whose top-left element is at <paramref name="a"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackA(bool transA, T* a, nint lda, int mc, int kc, T* packed)
     {
         int mr = TKernel.Rows;
@@ -34,6 +35,7 @@ internal static unsafe class GemmPacking<T, TKernel>
     }
 
     /// <summary>Packs the kc x nc block of op(B) whose top-left element is at <paramref name="b"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackB(bool transB, T* b, nint ldb, int kc, int nc, T* packed)
     {
         int nr = TKernel.Columns;
@@ -55,7 +57,7 @@ internal static unsafe class GemmPacking<T, TKernel>
 
     /// <summary>panel[p * width + i] = source[p * ld + i] for i &lt; count, zero up to width.</summary>
     /// <remarks>Inlined so that width, the kernel's MR or NR, is a constant and the block copy unrolls.</remarks>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     private static void CopyRuns(T* source, nint ld, int kc, int count, int width, T* panel)
     {
         for (int p = 0; p < kc; p++, source += ld, panel += width)
@@ -79,6 +81,7 @@ internal static unsafe class GemmPacking<T, TKernel>
     }
 
     /// <summary>panel[p * width + i] = source[i * ld + p] for i &lt; count, zero up to width.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void TransposeRows(T* source, nint ld, int kc, int count, int width, T* panel)
     {
         if (typeof(T) == typeof(float) && count == width && AvxPanelTranspose.IsSupported)

@@ -11,6 +11,11 @@ namespace RawDiffusion.Backends.Cpu;
 /// </summary>
 internal static unsafe class ManagedGemm
 {
+    private static readonly GemmBlocking Avx512Blocking = GemmBlocking.For<float, Avx512SgemmKernel>();
+    private static readonly GemmBlocking Avx2Blocking = GemmBlocking.For<float, Avx2SgemmKernel>();
+    private static readonly GemmBlocking PortableSingleBlocking = GemmBlocking.For<float, VectorMicroKernel<float>>();
+    private static readonly GemmBlocking DoubleBlocking = GemmBlocking.For<double, VectorMicroKernel<double>>();
+
     /// <summary>The fastest single-precision kernel this CPU supports.</summary>
     public static SgemmKernelKind BestSgemmKernel { get; } =
         Avx512F.IsSupported ? SgemmKernelKind.Avx512
@@ -94,11 +99,6 @@ internal static unsafe class ManagedGemm
     /// <summary>Runs already-validated double-precision operands.</summary>
     public static void Dgemm(in GemmOperands<double> operands, int maxThreads) =>
         GemmDriver<double, VectorMicroKernel<double>>.Multiply(operands, DoubleBlocking, maxThreads);
-
-    private static readonly GemmBlocking Avx512Blocking = GemmBlocking.For<float, Avx512SgemmKernel>();
-    private static readonly GemmBlocking Avx2Blocking = GemmBlocking.For<float, Avx2SgemmKernel>();
-    private static readonly GemmBlocking PortableSingleBlocking = GemmBlocking.For<float, VectorMicroKernel<float>>();
-    private static readonly GemmBlocking DoubleBlocking = GemmBlocking.For<double, VectorMicroKernel<double>>();
 
     private static void RequireSupported(SgemmKernelKind kernel)
     {
