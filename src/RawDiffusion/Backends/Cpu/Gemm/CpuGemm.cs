@@ -55,14 +55,30 @@ internal static unsafe class CpuGemm
     public static void Sgemm(
         bool transA, bool transB, int m, int n, int k,
         float alpha, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
-        float beta, Span<float> c, int ldc) =>
-        SgemmBatched(transA, transB, m, n, k, alpha, a, lda, 0, b, ldb, 0, beta, c, ldc, 0, 1);
+        float beta, Span<float> c, int ldc)
+    {
+        GemmArguments.Validate<float>(transA, transB, m, n, k, a, lda, b, ldb, c, ldc);
+        fixed (float* aPointer = a)
+        fixed (float* bPointer = b)
+        fixed (float* cPointer = c)
+        {
+            RunBatch(new GemmOperands<float>(transA, transB, m, n, k, alpha, aPointer, lda, bPointer, ldb, beta, cPointer, ldc), 0, 0, 0, 1);
+        }
+    }
 
     public static void Dgemm(
         bool transA, bool transB, int m, int n, int k,
         double alpha, ReadOnlySpan<double> a, int lda, ReadOnlySpan<double> b, int ldb,
-        double beta, Span<double> c, int ldc) =>
-        DgemmBatched(transA, transB, m, n, k, alpha, a, lda, 0, b, ldb, 0, beta, c, ldc, 0, 1);
+        double beta, Span<double> c, int ldc)
+    {
+        GemmArguments.Validate<double>(transA, transB, m, n, k, a, lda, b, ldb, c, ldc);
+        fixed (double* aPointer = a)
+        fixed (double* bPointer = b)
+        fixed (double* cPointer = c)
+        {
+            RunBatch(new GemmOperands<double>(transA, transB, m, n, k, alpha, aPointer, lda, bPointer, ldb, beta, cPointer, ldc), 0, 0, 0, 1);
+        }
+    }
 
     public static void SgemmBatched(
         bool transA, bool transB, int m, int n, int k,

@@ -39,9 +39,9 @@ internal static class GemmArguments
                 nameof(strideC));
         }
 
-        RequireLength(a.Length, BatchLength(matrixA, strideA, batch), nameof(a), nameof(strideA));
-        RequireLength(b.Length, BatchLength(matrixB, strideB, batch), nameof(b), nameof(strideB));
-        RequireLength(c.Length, BatchLength(matrixC, strideC, batch), nameof(c), nameof(strideC));
+        RequireLength(a.Length, BatchLength(matrixA, strideA, batch), nameof(a), $"{nameof(lda)}, {nameof(strideA)} and {nameof(batch)}");
+        RequireLength(b.Length, BatchLength(matrixB, strideB, batch), nameof(b), $"{nameof(ldb)}, {nameof(strideB)} and {nameof(batch)}");
+        RequireLength(c.Length, BatchLength(matrixC, strideC, batch), nameof(c), $"{nameof(ldc)}, {nameof(strideC)} and {nameof(batch)}");
         RequireDisjointOutput(a, b, c);
     }
 
@@ -71,12 +71,12 @@ internal static class GemmArguments
         }
     }
 
-    private static void RequireLength(int actual, long required, string name, string layoutName)
+    private static void RequireLength(int actual, long required, string name, string layout)
     {
         if (actual < required)
         {
             throw new ArgumentException(
-                $"{name} holds {actual} elements but the given shape and {layoutName} need at least {required}.", name);
+                $"{name} holds {actual} elements but the given shape and {layout} need at least {required}.", name);
         }
     }
 
