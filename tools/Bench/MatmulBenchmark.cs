@@ -18,7 +18,7 @@ internal static unsafe class MatmulBenchmark
         if (!TryParseSizes(options, out int[] sizes, out string error))
         {
             AnsiConsole.MarkupLine($"[red]{Markup.Escape(error)}[/]");
-            AnsiConsole.MarkupLine("usage: matmul [[--sizes 256,512,1024,2048]]");
+            AnsiConsole.WriteLine("usage: matmul [--sizes 256,512,1024,2048]");
             return 2;
         }
 

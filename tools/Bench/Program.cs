@@ -10,7 +10,7 @@ return args switch
 
 static int PrintUsage()
 {
-    AnsiConsole.MarkupLine("usage: dotnet run -c Release --project tools/Bench -- <benchmark> [options]");
-    AnsiConsole.MarkupLine("  matmul [[--sizes 256,512,1024,2048]]   square fp32 matmul: managed kernel, system BLAS, PyTorch");
+    AnsiConsole.WriteLine("usage: dotnet run -c Release --project tools/Bench -- <benchmark> [options]");
+    AnsiConsole.WriteLine("  matmul [--sizes 256,512,1024,2048]   square fp32 matmul: managed kernel, system BLAS, PyTorch");
     return 2;
 }
