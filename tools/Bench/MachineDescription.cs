@@ -11,6 +11,13 @@ internal static class MachineDescription
 
     public static string Runtime => RuntimeInformation.FrameworkDescription;
 
+    /// <summary>
+    /// The 1-minute load average, or null where /proc/loadavg does not exist. Reported because other processes on
+    /// a shared machine lower every figure, ours and PyTorch's alike.
+    /// </summary>
+    public static string? LoadAverage =>
+        File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : null;
+
     private static string ReadCpuModel()
     {
         const string cpuInfo = "/proc/cpuinfo";

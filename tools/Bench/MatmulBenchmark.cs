@@ -24,6 +24,7 @@ internal static unsafe class MatmulBenchmark
 
         var timing = new Timing();
         int threads = Environment.ProcessorCount;
+        string? loadBefore = MachineDescription.LoadAverage;
         AnsiConsole.MarkupLine($"Measuring the {Markup.Escape(ManagedGemm.Description)} ...");
         // All managed runs first, then all BLAS runs: BLAS worker threads keep spinning for a while after a
         // call and would steal cores from a managed run measured right after one.
@@ -58,19 +59,20 @@ internal static unsafe class MatmulBenchmark
         }
 
         AnsiConsole.Write(table.ToConsoleTable("Square fp32 matmul"));
-        string report = Describe(threads, timing, torch, torchProblem, sizes) + "\n\n" + table.ToMarkdown();
+        string report = Describe(threads, timing, torch, torchProblem, sizes, loadBefore) + "\n\n" + table.ToMarkdown();
         MarkdownReport.ReplaceSection(MarkdownReport.CpuReportPath, SectionHeading, report);
         AnsiConsole.MarkupLine($"Written to {Markup.Escape(MarkdownReport.CpuReportPath)}");
         return 0;
     }
 
-    private static string Describe(int threads, Timing timing, TorchReport? torch, string torchProblem, int[] sizes)
+    private static string Describe(int threads, Timing timing, TorchReport? torch, string torchProblem, int[] sizes, string? loadBefore)
     {
+        string load = loadBefore is null ? "" : $" Load average (1 min) {loadBefore} before and {MachineDescription.LoadAverage} after the run.";
         string torchLine = torch is null
             ? $"- PyTorch: not measured: {torchProblem}"
             : $"- PyTorch {torch.TorchVersion} using {torch.Blas}, torch.set_num_threads({torch.Threads}) ({torch.Python})";
         return string.Join('\n',
-            $"Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {MachineDescription.CpuModel}, {MachineDescription.Cores} cores, {MachineDescription.Runtime}.",
+            $"Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {MachineDescription.CpuModel}, {MachineDescription.Cores} cores, {MachineDescription.Runtime}.{load}",
             "",
             $"- Managed: {ManagedGemm.Description}, {threads} threads",
             $"- BLAS path: {(Blas.IsAvailable ? $"{Blas.Description}, {Blas.Threads} threads" : "no system BLAS loaded")}",
