@@ -74,18 +74,40 @@ public class ManagedSgemmTests
     public void SeveralCacheBlocksInEveryDimensionMatchReference(string kernelName)
     {
         SgemmKernelKind kernel = SupportedKernel(kernelName);
-        // Tiny blocks force several rank-kc updates (beta applied only by the first), several A blocks and
-        // several B blocks, with partial blocks at every edge.
+        // Tiny blocks force several rank-kc updates (beta applied only by the first), several A blocks, several
+        // B blocks and several shared B blocks, with partial blocks at every edge, on one thread and on several.
+        int nr = kernel switch
+        {
+            SgemmKernelKind.Avx512 => 32,
+            SgemmKernelKind.Avx2Fma => 16,
+            _ => 2 * System.Numerics.Vector<float>.Count,
+        };
+        var blocking = new GemmBlocking(Kc: 7, Mc: kernel == SgemmKernelKind.Avx512 ? 24 : 12, Nc: 2 * nr, SharedNc: 4 * nr);
+        foreach (int threads in new[] { 1, 2, 3 })
+        {
+            foreach (bool transA in new[] { false, true })
+            {
+                var problem = new GemmCase(transA, !transA, 53, 5 * nr + 3, 30, Alpha: 0.5, Beta: -2, PadA: 1, PadC: 2, Seed: 31 + threads);
+                SgemmRunner.AssertMatches(problem, operands => SgemmRunner.RunWithBlocking(kernel, operands, blocking, threads));
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Kernels))]
+    public void ParallelSplitOfShortWideAndTallNarrowProductsMatchesReference(string kernelName)
+    {
+        SgemmKernelKind kernel = SupportedKernel(kernelName);
         var blocking = kernel switch
         {
-            SgemmKernelKind.Avx512 => new GemmBlocking(Kc: 7, Mc: 24, Nc: 64),
-            SgemmKernelKind.Avx2Fma => new GemmBlocking(Kc: 7, Mc: 12, Nc: 32),
-            _ => new GemmBlocking(Kc: 7, Mc: 12, Nc: 4 * System.Numerics.Vector<float>.Count),
+            SgemmKernelKind.Avx512 => GemmBlocking.For<float, Avx512SgemmKernel>(),
+            SgemmKernelKind.Avx2Fma => GemmBlocking.For<float, Avx2SgemmKernel>(),
+            _ => GemmBlocking.For<float, VectorMicroKernel<float>>(),
         };
-        foreach (bool transA in new[] { false, true })
+        foreach (var (m, n) in new[] { (1, 300), (5, 97), (300, 1), (131, 7) })
         {
-            var problem = new GemmCase(transA, !transA, 53, 150, 30, Alpha: 0.5, Beta: -2, PadA: 1, PadC: 2, Seed: 31);
-            SgemmRunner.AssertMatches(problem, operands => SgemmRunner.RunWithBlocking(kernel, operands, blocking));
+            var problem = new GemmCase(false, false, m, n, 19, Alpha: 1, Beta: 0, Seed: m + n);
+            SgemmRunner.AssertMatches(problem, operands => SgemmRunner.RunWithBlocking(kernel, operands, blocking, threads: 2));
         }
     }
 

@@ -23,18 +23,18 @@ internal static unsafe class SgemmRunner
         problem.AssertSingleMatches(a, b, c, result);
     }
 
-    public static void RunWithBlocking(SgemmKernelKind kernel, GemmOperands<float> operands, GemmBlocking blocking)
+    public static void RunWithBlocking(SgemmKernelKind kernel, GemmOperands<float> operands, GemmBlocking blocking, int threads)
     {
         switch (kernel)
         {
             case SgemmKernelKind.Avx512:
-                GemmDriver<float, Avx512SgemmKernel>.Multiply(operands, blocking, maxThreads: 1);
+                GemmDriver<float, Avx512SgemmKernel>.Multiply(operands, blocking, threads);
                 break;
             case SgemmKernelKind.Avx2Fma:
-                GemmDriver<float, Avx2SgemmKernel>.Multiply(operands, blocking, maxThreads: 1);
+                GemmDriver<float, Avx2SgemmKernel>.Multiply(operands, blocking, threads);
                 break;
             default:
-                GemmDriver<float, VectorMicroKernel<float>>.Multiply(operands, blocking, maxThreads: 1);
+                GemmDriver<float, VectorMicroKernel<float>>.Multiply(operands, blocking, threads);
                 break;
         }
     }

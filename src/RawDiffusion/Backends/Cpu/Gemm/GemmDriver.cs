@@ -1,29 +1,22 @@
-using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 
 namespace RawDiffusion.Backends.Cpu;
 
 /// <summary>
-/// The GotoBLAS/BLIS loop nest around a micro-kernel, plus the split of large products across threads.
+/// The GotoBLAS/BLIS loop nest around a micro-kernel, on one thread or on several.
 /// </summary>
 /// <remarks>
-/// Loop order, outermost first (our A is broadcast by the kernel, our B is vector-loaded):
-/// rows of C in Mc blocks (packed A block, L3) → k in Kc steps (rank-Kc update) → columns in Nc blocks
-/// (packed B block, L2) → MR rows (A micro-panel, stays in L1) → NR columns (B micro-panels stream from L2).
-/// Threads each take a rectangle of C and run the whole nest on it with their own packing buffers, so
-/// nothing mutable is shared between them.
-/// The loops are compiled fully optimised at once: with tiered compilation a program doing only small
-/// products would otherwise keep running their unoptimised first version for a long time.
+/// Our A is broadcast by the micro-kernel and our B is vector-loaded. The loop nests are compiled fully optimised
+/// at once: with tiered compilation a program doing only small products would otherwise keep running their
+/// unoptimised first version for a long time.
 /// </remarks>
 internal static unsafe class GemmDriver<T, TKernel>
     where T : unmanaged, INumberBase<T>
     where TKernel : struct, IGemmMicroKernel<T>
 {
-    /// <summary>Packed buffers start on a cache line so that aligned vector loads never split lines.</summary>
-    private const int BufferAlignmentBytes = 64;
-
-    public static void Multiply(in GemmOperands<T> operands, GemmBlocking blocking, int maxThreads)
+    /// <summary>Computes the product on exactly <paramref name="threads"/> threads (the caller decides whether that pays).</summary>
+    public static void Multiply(in GemmOperands<T> operands, GemmBlocking blocking, int threads)
     {
         if (operands.M == 0 || operands.N == 0)
         {
@@ -36,117 +29,109 @@ internal static unsafe class GemmDriver<T, TKernel>
             return;
         }
 
-        int threads = GemmThreading.ThreadsFor(operands.Flops, maxThreads);
-        if (threads == 1)
+        if (threads <= 1)
         {
             MultiplyOnThisThread(operands, blocking);
-            return;
         }
-
-        var grid = ThreadGrid.For(operands.M, operands.N, TKernel.Rows, TKernel.Columns, threads);
-        GemmOperands<T> whole = operands;
-        Parallel.For(0, grid.Count, new ParallelOptions { MaxDegreeOfParallelism = grid.Count }, cell =>
+        else
         {
-            var (row, rows, column, columns) = grid.Cell(cell);
-            MultiplyOnThisThread(whole.Block(row, rows, column, columns), blocking);
-        });
+            MultiplyInParallel(operands, blocking, threads);
+        }
     }
 
+    /// <summary>
+    /// Rows of C in Mc blocks (packed A block, L3) → k in Kc steps → columns in Nc blocks (packed B block, L2)
+    /// → the macro-kernel (A micro-panel in L1, B micro-panels streaming from L2).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MultiplyOnThisThread(in GemmOperands<T> op, GemmBlocking blocking)
     {
-        int mr = TKernel.Rows;
-        int nr = TKernel.Columns;
         int kcMax = Math.Min(blocking.Kc, op.K);
-        int mcMax = Math.Min(blocking.Mc, RoundUp(op.M, mr));
-        int ncMax = Math.Min(blocking.Nc, RoundUp(op.N, nr));
-        int packedALength = mcMax * kcMax;
-        int packedBLength = ncMax * kcMax;
-        int edgeTileLength = mr * nr;
-        int alignmentElements = BufferAlignmentBytes / sizeof(T);
-
-        T[] buffer = ArrayPool<T>.Shared.Rent(packedALength + packedBLength + edgeTileLength + 3 * alignmentElements);
-        try
-        {
-            fixed (T* bufferStart = buffer)
-            {
-                T* packedA = AlignUp(bufferStart);
-                T* packedB = AlignUp(packedA + packedALength);
-                T* edgeTile = AlignUp(packedB + packedBLength);
-                RunLoopNest(op, blocking, packedA, packedB, edgeTile);
-            }
-        }
-        finally
-        {
-            ArrayPool<T>.Shared.Return(buffer);
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void RunLoopNest(in GemmOperands<T> op, GemmBlocking blocking, T* packedA, T* packedB, T* edgeTile)
-    {
-        int mr = TKernel.Rows;
-        int nr = TKernel.Columns;
+        int mcMax = Math.Min(blocking.Mc, RoundUp(op.M, TKernel.Rows));
+        int ncMax = Math.Min(blocking.Nc, RoundUp(op.N, TKernel.Columns));
+        using var scratch = GemmScratch<T>.Rent(mcMax * kcMax, ncMax * kcMax, TKernel.Rows * TKernel.Columns);
         for (int ic = 0; ic < op.M; ic += blocking.Mc)
         {
             int mc = Math.Min(blocking.Mc, op.M - ic);
             for (int pc = 0; pc < op.K; pc += blocking.Kc)
             {
                 int kc = Math.Min(blocking.Kc, op.K - pc);
-                // Only the first rank-kc update applies beta; later ones accumulate onto it.
-                T beta = pc == 0 ? op.Beta : T.One;
-                T* aBlock = op.TransA ? op.A + (nint)pc * op.Lda + ic : op.A + (nint)ic * op.Lda + pc;
-                GemmPacking<T, TKernel>.PackA(op.TransA, aBlock, op.Lda, mc, kc, packedA);
-
+                PackA(op, ic, mc, pc, kc, scratch.PackedA);
                 for (int jc = 0; jc < op.N; jc += blocking.Nc)
                 {
                     int nc = Math.Min(blocking.Nc, op.N - jc);
-                    T* bBlock = op.TransB ? op.B + (nint)jc * op.Ldb + pc : op.B + (nint)pc * op.Ldb + jc;
-                    GemmPacking<T, TKernel>.PackB(op.TransB, bBlock, op.Ldb, kc, nc, packedB);
-
-                    for (int ir = 0; ir < mc; ir += mr)
-                    {
-                        int rows = Math.Min(mr, mc - ir);
-                        T* aPanel = packedA + (nint)ir * kc;
-                        T* cRow = op.C + (nint)(ic + ir) * op.Ldc + jc;
-                        for (int jr = 0; jr < nc; jr += nr)
-                        {
-                            int columns = Math.Min(nr, nc - jr);
-                            T* bPanel = packedB + (nint)jr * kc;
-                            if (rows == mr && columns == nr)
-                            {
-                                TKernel.Multiply(kc, aPanel, bPanel, op.Alpha, beta, cRow + jr, op.Ldc);
-                            }
-                            else
-                            {
-                                // Edge tile: compute the full padded tile aside, then merge only the valid part.
-                                TKernel.Multiply(kc, aPanel, bPanel, T.One, T.Zero, edgeTile, nr);
-                                MergeEdgeTile(edgeTile, rows, columns, op.Alpha, beta, cRow + jr, op.Ldc);
-                            }
-                        }
-                    }
+                    PackB(op, pc, kc, jc, nc, scratch.PackedB);
+                    GemmMacroKernel<T, TKernel>.Multiply(scratch.PackedA, scratch.PackedB, mc, nc, kc,
+                        op.Alpha, BetaForDepthBlock(op, pc), op.C + (nint)ic * op.Ldc + jc, op.Ldc, scratch.EdgeTile);
                 }
             }
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void MergeEdgeTile(T* tile, int rows, int columns, T alpha, T beta, T* c, nint ldc)
+    /// <summary>
+    /// Columns of C in SharedNc blocks → k in Kc steps: all threads pack one B block (Kc x SharedNc, L3) together,
+    /// then take work items, each packing its own rows of A and multiplying them by the shared block in Nc-wide
+    /// slices (L2). Every B element is packed once, and items are handed out dynamically so that a thread slowed by
+    /// another process does not hold up the rest.
+    /// </summary>
+    private static void MultiplyInParallel(GemmOperands<T> op, GemmBlocking blocking, int threads)
     {
-        int nr = TKernel.Columns;
-        bool overwrite = T.IsZero(beta);
-        for (int i = 0; i < rows; i++)
+        int kcMax = Math.Min(blocking.Kc, op.K);
+        int sharedNcMax = Math.Min(blocking.SharedNc, RoundUp(op.N, TKernel.Columns));
+        var options = new ParallelOptions { MaxDegreeOfParallelism = threads };
+        using var shared = GemmScratch<T>.Rent(0, sharedNcMax * kcMax, 0);
+        nint packedB = (nint)shared.PackedB;
+        for (int jc = 0; jc < op.N; jc += blocking.SharedNc)
         {
-            T* source = tile + (nint)i * nr;
-            T* target = c + i * ldc;
-            for (int j = 0; j < columns; j++)
+            int nc = Math.Min(blocking.SharedNc, op.N - jc);
+            var split = GemmWorkSplit.For(op.M, nc, TKernel.Rows, TKernel.Columns, blocking.Mc, threads);
+            for (int pc = 0; pc < op.K; pc += blocking.Kc)
             {
-                target[j] = overwrite ? alpha * source[j] : alpha * source[j] + beta * target[j];
+                int kc = Math.Min(blocking.Kc, op.K - pc);
+                int panels = (nc + TKernel.Columns - 1) / TKernel.Columns;
+                (int Jc, int Nc, int Pc, int Kc) block = (jc, nc, pc, kc);
+                Parallel.For(0, Math.Min(threads, panels), options, part =>
+                {
+                    int first = panels * part / Math.Min(threads, panels) * TKernel.Columns;
+                    int last = Math.Min(block.Nc, panels * (part + 1) / Math.Min(threads, panels) * TKernel.Columns);
+                    PackB(op, block.Pc, block.Kc, block.Jc + first, last - first, (T*)packedB + (nint)first * block.Kc);
+                });
+                Parallel.For(0, split.Count, options, item =>
+                    MultiplyWorkItem(op, blocking, split.Item(item), block, (T*)packedB));
             }
         }
     }
 
-    private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MultiplyWorkItem(
+        in GemmOperands<T> op, GemmBlocking blocking, (int Row, int Rows, int Column, int Columns) item,
+        (int Jc, int Nc, int Pc, int Kc) block, T* sharedPackedB)
+    {
+        using var scratch = GemmScratch<T>.Rent(RoundUp(item.Rows, TKernel.Rows) * block.Kc, 0, TKernel.Rows * TKernel.Columns);
+        PackA(op, item.Row, item.Rows, block.Pc, block.Kc, scratch.PackedA);
+        int end = item.Column + item.Columns;
+        for (int jc = item.Column; jc < end; jc += blocking.Nc)
+        {
+            int nc = Math.Min(blocking.Nc, end - jc);
+            GemmMacroKernel<T, TKernel>.Multiply(scratch.PackedA, sharedPackedB + (nint)jc * block.Kc, item.Rows, nc, block.Kc,
+                op.Alpha, BetaForDepthBlock(op, block.Pc), op.C + (nint)item.Row * op.Ldc + block.Jc + jc, op.Ldc, scratch.EdgeTile);
+        }
+    }
 
-    private static T* AlignUp(T* pointer) =>
-        (T*)(((nint)pointer + (BufferAlignmentBytes - 1)) & ~(nint)(BufferAlignmentBytes - 1));
+    /// <summary>Only the first rank-kc update applies beta; later ones accumulate onto its result.</summary>
+    private static T BetaForDepthBlock(in GemmOperands<T> op, int pc) => pc == 0 ? op.Beta : T.One;
+
+    private static void PackA(in GemmOperands<T> op, int row, int rows, int pc, int kc, T* packed)
+    {
+        T* block = op.TransA ? op.A + (nint)pc * op.Lda + row : op.A + (nint)row * op.Lda + pc;
+        GemmPacking<T, TKernel>.PackA(op.TransA, block, op.Lda, rows, kc, packed);
+    }
+
+    private static void PackB(in GemmOperands<T> op, int pc, int kc, int column, int columns, T* packed)
+    {
+        T* block = op.TransB ? op.B + (nint)column * op.Ldb + pc : op.B + (nint)pc * op.Ldb + column;
+        GemmPacking<T, TKernel>.PackB(op.TransB, block, op.Ldb, kc, columns, packed);
+    }
+
+    private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
 }

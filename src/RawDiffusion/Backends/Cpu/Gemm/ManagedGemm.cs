@@ -80,25 +80,26 @@ internal static unsafe class ManagedGemm
     /// <summary>Runs already-validated operands on the given kernel with its default blocking.</summary>
     public static void Sgemm(SgemmKernelKind kernel, in GemmOperands<float> operands, int maxThreads)
     {
+        int threads = GemmThreading.ThreadsFor(operands.Flops, maxThreads);
         switch (kernel)
         {
             case SgemmKernelKind.Avx512:
                 RequireSupported(kernel);
-                GemmDriver<float, Avx512SgemmKernel>.Multiply(operands, Avx512Blocking, maxThreads);
+                GemmDriver<float, Avx512SgemmKernel>.Multiply(operands, Avx512Blocking, threads);
                 break;
             case SgemmKernelKind.Avx2Fma:
                 RequireSupported(kernel);
-                GemmDriver<float, Avx2SgemmKernel>.Multiply(operands, Avx2Blocking, maxThreads);
+                GemmDriver<float, Avx2SgemmKernel>.Multiply(operands, Avx2Blocking, threads);
                 break;
             default:
-                GemmDriver<float, VectorMicroKernel<float>>.Multiply(operands, PortableSingleBlocking, maxThreads);
+                GemmDriver<float, VectorMicroKernel<float>>.Multiply(operands, PortableSingleBlocking, threads);
                 break;
         }
     }
 
     /// <summary>Runs already-validated double-precision operands.</summary>
     public static void Dgemm(in GemmOperands<double> operands, int maxThreads) =>
-        GemmDriver<double, VectorMicroKernel<double>>.Multiply(operands, DoubleBlocking, maxThreads);
+        GemmDriver<double, VectorMicroKernel<double>>.Multiply(operands, DoubleBlocking, GemmThreading.ThreadsFor(operands.Flops, maxThreads));
 
     private static void RequireSupported(SgemmKernelKind kernel)
     {
