@@ -53,8 +53,9 @@ public class CpuGemmTests
         SkipUnlessUsable(provider);
         // Items big enough to be split across threads one after the other.
         var items = Enumerable.Range(0, 2)
-            .Select(index => new GemmCase(true, false, 170, 150, 160, Alpha: 1, Beta: 0.5, Seed: 70 + index))
+            .Select(index => new GemmCase(true, false, 210, 200, 200, Alpha: 1, Beta: 0.5, Seed: 70 + index))
             .ToArray();
+        Assert.Equal(2, GemmThreading.ThreadsFor(2.0 * 210 * 200 * 200, 2));
         AssertSingleBatchMatches(provider, items, gap: 0);
     }
 

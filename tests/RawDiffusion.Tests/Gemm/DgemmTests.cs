@@ -23,8 +23,12 @@ public class DgemmTests
     }
 
     [Fact]
-    public void LargeProblemSplitAcrossThreadsMatchesReference() =>
-        AssertManagedMatches(new GemmCase(true, false, 150, 170, 160, Alpha: 1, Beta: 1, Seed: 7));
+    public void LargeProblemSplitAcrossThreadsMatchesReference()
+    {
+        var problem = new GemmCase(true, false, 200, 210, 200, Alpha: 1, Beta: 1, Seed: 7);
+        Assert.Equal(2, GemmThreading.ThreadsFor(2.0 * problem.M * problem.N * problem.K, 2));
+        AssertManagedMatches(problem);
+    }
 
     private static void AssertManagedMatches(GemmCase problem)
     {

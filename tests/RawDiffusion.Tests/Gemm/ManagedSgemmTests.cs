@@ -65,6 +65,7 @@ public class ManagedSgemmTests
     public void LargeProblemSplitAcrossThreadsMatchesReference(string kernelName, bool transA, bool transB)
     {
         SgemmKernelKind kernel = SupportedKernel(kernelName);
+        Assert.Equal(2, GemmThreading.ThreadsFor(2.0 * 300 * 257 * 129, 2));
         SgemmRunner.AssertManagedMatches(
             new GemmCase(transA, transB, 300, 257, 129, Alpha: 1, Beta: 0.25, PadC: 3, Seed: 21), kernel, maxThreads: 2);
     }
