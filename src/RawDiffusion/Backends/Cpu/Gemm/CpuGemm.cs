@@ -26,8 +26,10 @@ internal static unsafe class CpuGemm
             int value = Volatile.Read(ref providerValue);
             if (value == ProviderNotRead)
             {
-                value = (int)GemmProviderSetting.FromEnvironment();
-                Volatile.Write(ref providerValue, value);
+                // Only fill in the environment's choice if nobody set a provider meanwhile.
+                int fromEnvironment = (int)GemmProviderSetting.FromEnvironment();
+                int previous = Interlocked.CompareExchange(ref providerValue, fromEnvironment, ProviderNotRead);
+                value = previous == ProviderNotRead ? fromEnvironment : previous;
             }
 
             return (GemmProvider)value;
