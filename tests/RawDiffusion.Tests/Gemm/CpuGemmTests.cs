@@ -53,10 +53,21 @@ public class CpuGemmTests
         SkipUnlessUsable(provider);
         // Items big enough to be split across threads one after the other.
         var items = Enumerable.Range(0, 2)
-            .Select(index => new GemmCase(true, false, 210, 200, 200, Alpha: 1, Beta: 0.5, Seed: 70 + index))
+            .Select(index => new GemmCase(true, false, 130, 120, 110, Alpha: 1, Beta: 0.5, Seed: 70 + index))
             .ToArray();
-        Assert.Equal(2, GemmThreading.ThreadsFor(2.0 * 210 * 200 * 200, 2));
+        Assert.Equal(2, GemmThreading.ThreadsFor(2.0 * 130 * 120 * 110, 2));
         AssertSingleBatchMatches(provider, items, gap: 0);
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public void ManyItemsWorthSplittingRunSideBySideAndMatchReference(GemmProvider provider)
+    {
+        SkipUnlessUsable(provider);
+        var items = Enumerable.Range(0, 4 * GemmThreading.MaxThreads)
+            .Select(index => new GemmCase(false, false, 130, 120, 110, Alpha: -1, Beta: 0, Seed: 75 + index))
+            .ToArray();
+        AssertSingleBatchMatches(provider, items, gap: 1);
     }
 
     [Theory]

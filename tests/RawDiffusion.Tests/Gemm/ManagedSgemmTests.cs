@@ -75,15 +75,15 @@ public class ManagedSgemmTests
     public void SeveralCacheBlocksInEveryDimensionMatchReference(string kernelName)
     {
         SgemmKernelKind kernel = SupportedKernel(kernelName);
-        // Tiny blocks force several rank-kc updates (beta applied only by the first), several A blocks, several
-        // B blocks and several shared B blocks, with partial blocks at every edge, on one thread and on several.
+        // Tiny blocks force several rank-kc updates (beta applied only by the first), several A blocks and several
+        // B blocks, with partial blocks at every edge, on one thread and on several.
         int nr = kernel switch
         {
             SgemmKernelKind.Avx512 => 32,
             SgemmKernelKind.Avx2Fma => 16,
             _ => 2 * System.Numerics.Vector<float>.Count,
         };
-        var blocking = new GemmBlocking(Kc: 7, Mc: kernel == SgemmKernelKind.Avx512 ? 24 : 12, Nc: 2 * nr, SharedNc: 4 * nr);
+        var blocking = new GemmBlocking(Kc: 7, Mc: kernel == SgemmKernelKind.Avx512 ? 24 : 12, Nc: 2 * nr);
         foreach (int threads in new[] { 1, 2, 3 })
         {
             foreach (bool transA in new[] { false, true })

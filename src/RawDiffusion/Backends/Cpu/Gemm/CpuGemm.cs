@@ -12,6 +12,9 @@ internal static unsafe class CpuGemm
 {
     private const int ProviderNotRead = -1;
 
+    /// <summary>With this many items per core, whole items balance well across cores even when sizes are equal but timings vary.</summary>
+    private const int ItemsPerThreadForBatchParallelism = 4;
+
     // An int rather than a nullable enum so that reads and writes are atomic.
     private static int providerValue = ProviderNotRead;
 
@@ -129,9 +132,11 @@ internal static unsafe class CpuGemm
 
         bool useBlas = UsesBlas();
         int maxThreads = GemmThreading.MaxThreads;
-        // An item too small to occupy every core on its own leaves cores idle; running whole items side by side
-        // instead keeps them all busy without the per-item cost of splitting.
-        if (batch > 1 && GemmThreading.ThreadsFor(first.Flops, maxThreads) < maxThreads)
+        // Whole items side by side keep every core busy without the cost of splitting each product (hand-offs,
+        // repacked operands). That is the better choice when an item is too small to occupy every core on its own,
+        // and whenever there are enough items for the cores to finish at about the same time.
+        bool itemsTooSmallToSplit = GemmThreading.ThreadsFor(first.Flops, maxThreads) < maxThreads;
+        if (batch > 1 && (itemsTooSmallToSplit || batch >= ItemsPerThreadForBatchParallelism * maxThreads))
         {
             Parallel.For(0, batch, new ParallelOptions { MaxDegreeOfParallelism = maxThreads },
                 item => Run(first.BatchItem(item, strideA, strideB, strideC), useBlas, maxThreads: 1));

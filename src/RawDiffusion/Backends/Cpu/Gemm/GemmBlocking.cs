@@ -3,22 +3,19 @@ namespace RawDiffusion.Backends.Cpu;
 /// <summary>
 /// Cache blocking of the GotoBLAS/BLIS loop nest used by <see cref="GemmDriver{T, TKernel}"/>:
 /// <paramref name="Kc"/> is the depth of one rank-kc update, <paramref name="Mc"/> the rows of op(A) packed at once,
-/// <paramref name="Nc"/> the columns of op(B) one thread multiplies from L2, and <paramref name="SharedNc"/> the
-/// columns of op(B) packed once and shared by all threads of a parallel product. Mc is a multiple of MR, Nc of NR
-/// and SharedNc of Nc.
+/// <paramref name="Nc"/> the columns of op(B) packed at once. Mc is a multiple of MR and Nc of NR.
 /// </summary>
 /// <remarks>
 /// Measured on Zen 5 (48 KiB L1, 1 MiB L2): single-thread speed at n = 1024 and 2048 stays within a few percent for
 /// Kc from 128 to 512 and Nc from 96 to 1024, so the values below are derived from cache sizes rather than tuned
 /// to one machine.
 /// </remarks>
-internal readonly record struct GemmBlocking(int Kc, int Mc, int Nc, int SharedNc)
+internal readonly record struct GemmBlocking(int Kc, int Mc, int Nc)
 {
     // Sizes every x64 core since Haswell / Zen 1 has at least; bigger caches only add headroom.
     private const int L1Bytes = 32 * 1024;
     private const int L2Bytes = 512 * 1024;
     private const int L3BytesPerCore = 2 * 1024 * 1024;
-    private const int SharedL3Bytes = 8 * 1024 * 1024;
 
     /// <summary>The blocking derived from the cache sizes above and the kernel's tile shape.</summary>
     public static GemmBlocking For<T, TKernel>()
@@ -39,11 +36,7 @@ internal readonly record struct GemmBlocking(int Kc, int Mc, int Nc, int SharedN
         // is sized for this core's share of L3.
         int mc = RoundDown(L3BytesPerCore / 2 / (kc * element), TKernel.Rows);
 
-        // The shared B block (Kc x SharedNc) is read by every thread from L3; half of a modest shared L3 keeps
-        // it there, and a wide block means fewer synchronisations between packing it and using it.
-        int sharedNc = RoundDown(SharedL3Bytes / 2 / (kc * element), nc);
-
-        return new GemmBlocking(kc, mc, nc, sharedNc);
+        return new GemmBlocking(kc, mc, nc);
     }
 
     private static int RoundDown(int value, int multiple) => Math.Max(multiple, value / multiple * multiple);

@@ -4,7 +4,7 @@ using System.Runtime.CompilerServices;
 namespace RawDiffusion.Backends.Cpu;
 
 /// <summary>
-/// The GotoBLAS/BLIS loop nest around a micro-kernel, on one thread or on several.
+/// The GotoBLAS/BLIS loop nest around a micro-kernel, on one thread or split across several.
 /// </summary>
 /// <remarks>
 /// Our A is broadcast by the micro-kernel and our B is vector-loaded. The loop nests are compiled fully optimised
@@ -69,53 +69,20 @@ internal static unsafe class GemmDriver<T, TKernel>
     }
 
     /// <summary>
-    /// Columns of C in SharedNc blocks → k in Kc steps: all threads pack one B block (Kc x SharedNc, L3) together,
-    /// then take work items, each packing its own rows of A and multiplying them by the shared block in Nc-wide
-    /// slices (L2). Every B element is packed once, and items are handed out dynamically so that a thread slowed by
-    /// another process does not hold up the rest.
+    /// Each thread takes one rectangle of C and runs the whole single-thread nest on it with its own packing
+    /// buffers. Each repacks the A rows or B columns it shares with its neighbours, but the threads never wait for
+    /// one another and every packed panel stays in the cache of the core that uses it. Measured on a 2-core Zen 5,
+    /// this beat packing B once into a buffer shared by all threads by 20-40% from n = 192 to 512, because the
+    /// shared scheme needs two hand-offs to the pool per rank-kc step and moves packed panels between cores.
     /// </summary>
     private static void MultiplyInParallel(GemmOperands<T> op, GemmBlocking blocking, int threads)
     {
-        int kcMax = Math.Min(blocking.Kc, op.K);
-        int sharedNcMax = Math.Min(blocking.SharedNc, RoundUp(op.N, TKernel.Columns));
-        var options = new ParallelOptions { MaxDegreeOfParallelism = threads };
-        using var shared = GemmScratch<T>.Rent(0, sharedNcMax * kcMax, 0);
-        nint packedB = (nint)shared.PackedB;
-        for (int jc = 0; jc < op.N; jc += blocking.SharedNc)
+        var grid = ThreadGrid.For(op.M, op.N, TKernel.Rows, TKernel.Columns, threads);
+        Parallel.For(0, grid.Count, new ParallelOptions { MaxDegreeOfParallelism = grid.Count }, cell =>
         {
-            int nc = Math.Min(blocking.SharedNc, op.N - jc);
-            var split = GemmWorkSplit.For(op.M, nc, TKernel.Rows, TKernel.Columns, blocking.Mc, threads);
-            for (int pc = 0; pc < op.K; pc += blocking.Kc)
-            {
-                int kc = Math.Min(blocking.Kc, op.K - pc);
-                int panels = (nc + TKernel.Columns - 1) / TKernel.Columns;
-                (int Jc, int Nc, int Pc, int Kc) block = (jc, nc, pc, kc);
-                Parallel.For(0, Math.Min(threads, panels), options, part =>
-                {
-                    int first = panels * part / Math.Min(threads, panels) * TKernel.Columns;
-                    int last = Math.Min(block.Nc, panels * (part + 1) / Math.Min(threads, panels) * TKernel.Columns);
-                    PackB(op, block.Pc, block.Kc, block.Jc + first, last - first, (T*)packedB + (nint)first * block.Kc);
-                });
-                Parallel.For(0, split.Count, options, item =>
-                    MultiplyWorkItem(op, blocking, split.Item(item), block, (T*)packedB));
-            }
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void MultiplyWorkItem(
-        in GemmOperands<T> op, GemmBlocking blocking, (int Row, int Rows, int Column, int Columns) item,
-        (int Jc, int Nc, int Pc, int Kc) block, T* sharedPackedB)
-    {
-        using var scratch = GemmScratch<T>.Rent(RoundUp(item.Rows, TKernel.Rows) * block.Kc, 0, TKernel.Rows * TKernel.Columns);
-        PackA(op, item.Row, item.Rows, block.Pc, block.Kc, scratch.PackedA);
-        int end = item.Column + item.Columns;
-        for (int jc = item.Column; jc < end; jc += blocking.Nc)
-        {
-            int nc = Math.Min(blocking.Nc, end - jc);
-            GemmMacroKernel<T, TKernel>.Multiply(scratch.PackedA, sharedPackedB + (nint)jc * block.Kc, item.Rows, nc, block.Kc,
-                op.Alpha, BetaForDepthBlock(op, block.Pc), op.C + (nint)item.Row * op.Ldc + block.Jc + jc, op.Ldc, scratch.EdgeTile);
-        }
+            var (row, rows, column, columns) = grid.Cell(cell);
+            MultiplyOnThisThread(op.Block(row, rows, column, columns), blocking);
+        });
     }
 
     /// <summary>Only the first rank-kc update applies beta; later ones accumulate onto its result.</summary>
