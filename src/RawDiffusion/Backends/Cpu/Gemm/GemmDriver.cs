@@ -72,7 +72,7 @@ internal static unsafe class GemmDriver<T, TKernel>
     /// Each thread takes one rectangle of C and runs the whole single-thread nest on it with its own packing
     /// buffers. Each repacks the A rows or B columns it shares with its neighbours, but the threads never wait for
     /// one another and every packed panel stays in the cache of the core that uses it. Measured on a 2-core Zen 5,
-    /// this beat packing B once into a buffer shared by all threads by 20-40% from n = 192 to 512, because the
+    /// this beat packing B once into a buffer shared by all threads by 20-35% from n = 256 to 512, because the
     /// shared scheme needs two hand-offs to the pool per rank-kc step and moves packed panels between cores.
     /// </summary>
     private static void MultiplyInParallel(GemmOperands<T> op, GemmBlocking blocking, int threads)

@@ -12,7 +12,7 @@ internal static unsafe class GemmMacroKernel<T, TKernel>
     where TKernel : struct, IGemmMicroKernel<T>
 {
     /// <remarks>
-    /// Rows outside, columns inside: one A micro-panel (MR x kc, a third of L1) stays in L1 while the B
+    /// Rows outside, columns inside: one A micro-panel (MR x kc, half of a 32 KiB L1) stays in L1 while the B
     /// micro-panels of the block stream past it from L2.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
