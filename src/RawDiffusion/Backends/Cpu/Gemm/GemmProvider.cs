@@ -1,0 +1,14 @@
+namespace RawDiffusion.Backends.Cpu;
+
+/// <summary>Which implementation <see cref="CpuGemm"/> uses for matrix products.</summary>
+public enum GemmProvider
+{
+    /// <summary>The system BLAS when one could be loaded, otherwise the managed kernel.</summary>
+    Auto,
+
+    /// <summary>The managed packed kernel in <see cref="ManagedGemm"/>.</summary>
+    Managed,
+
+    /// <summary>The system CBLAS library found by <see cref="Blas"/>; an error when none is loadable.</summary>
+    Blas,
+}
