@@ -119,7 +119,9 @@ internal static unsafe class CpuGemm
     {
         GemmProvider.Managed => false,
         GemmProvider.Blas => Blas.IsAvailable ? true : throw new InvalidOperationException(Blas.NotFoundMessage),
-        _ => Blas.IsAvailable,
+        // With AVX-512 the managed kernel beats the BLAS builds Debian ships (OpenBLAS 0.3.21 runs its AVX2 kernels on
+        // such CPUs): 385 vs 198 GFLOP/s at n = 1024 on the 2-core EPYC, docs/bench/cpu.md. Elsewhere prefer the BLAS.
+        _ => Blas.IsAvailable && ManagedGemm.BestSgemmKernel != SgemmKernelKind.Avx512,
     };
 
     private static void RunBatch<T>(GemmOperands<T> first, long strideA, long strideB, long strideC, int batch)

@@ -3,7 +3,8 @@ namespace RawDiffusion.Backends.Cpu;
 /// <summary>Which implementation <see cref="CpuGemm"/> uses for matrix products.</summary>
 public enum GemmProvider
 {
-    /// <summary>The system BLAS when one could be loaded, otherwise the managed kernel.</summary>
+    /// <summary>The managed kernel where it has AVX-512 (faster there than the BLAS builds distributions ship); elsewhere the
+    /// system BLAS when one loads, else the managed kernel.</summary>
     Auto,
 
     /// <summary>The managed packed kernel in <see cref="ManagedGemm"/>.</summary>
