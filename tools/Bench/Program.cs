@@ -1,1 +1,16 @@
-Console.WriteLine("bench");
+using RawDiffusion.Bench;
+using Spectre.Console;
+
+// Each benchmark is a subcommand so that new ones (train-step, ...) can be added next to matmul.
+return args switch
+{
+    ["matmul", .. var options] => MatmulBenchmark.Run(options),
+    _ => PrintUsage(),
+};
+
+static int PrintUsage()
+{
+    AnsiConsole.WriteLine("usage: dotnet run -c Release --project tools/Bench -- <benchmark> [options]");
+    AnsiConsole.WriteLine("  matmul [--sizes 256,512,1024,2048]   square fp32 matmul: managed kernel, system BLAS, PyTorch");
+    return 2;
+}
