@@ -48,7 +48,7 @@ internal static class ClassifyCommand
             AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
             return 1;
         }
-        AnsiConsole.MarkupLineInterpolated($"Fashion-MNIST: {train.Count} training and {test.Count} test images");
+        AnsiConsole.MarkupLineInterpolated($"Fashion-MNIST: {train.Count} training and {test.Count} test images; matrix products by {RawDiffusion.Backends.Backend.CpuGemmDescription}");
         var table = new Table().AddColumns("network", "parameters", "epochs", "final train loss", "test accuracy", "time");
         foreach (var name in options.Models)
         {

@@ -9,6 +9,16 @@ public static class Backend
 
     public static IBackend Cpu => CpuBackend.Instance;
 
+    /// <summary>Which implementation the CPU backend's matrix products use (RAWDIFFUSION_GEMM = auto | managed | blas).</summary>
+    public static GemmProvider CpuGemmProvider
+    {
+        get => CpuGemm.Provider;
+        set => CpuGemm.Provider = value;
+    }
+
+    /// <summary>What actually runs the CPU's matrix products, e.g. "managed AVX-512 kernel" or "OpenBLAS 0.3.21 (libopenblas.so.0)".</summary>
+    public static string CpuGemmDescription => CpuGemm.ActiveProviderDescription;
+
     /// <summary>The CPU backend unless set otherwise (the CUDA backend registers itself here when chosen).</summary>
     public static IBackend Default
     {
