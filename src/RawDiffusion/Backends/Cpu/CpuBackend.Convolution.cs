@@ -121,7 +121,7 @@ internal sealed partial class CpuBackend
         {
             if (sw == 1)
             {
-                VectorRows.Add(target.Slice(top + lo, hi - lo), block.Slice(oh * outW + lo, hi - lo));
+                SimdRows.Add(target.Slice(top + lo, hi - lo), block.Slice(oh * outW + lo, hi - lo));
                 continue;
             }
             ref T r = ref Unsafe.Add(ref b, oh * outW);

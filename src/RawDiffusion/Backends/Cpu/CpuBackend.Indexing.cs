@@ -77,7 +77,7 @@ internal sealed partial class CpuBackend
             int o = item / tiles, t = item % tiles;
             int c0 = (int)((long)inner * t / tiles), len = (int)((long)inner * (t + 1) / tiles) - c0;
             for (int j = 0; j < k; j++)
-                VectorRows.Add(d.AsSpan((int)(dOff + ((long)o * n + idx[io + j]) * inner + c0), len),
+                SimdRows.Add(d.AsSpan((int)(dOff + ((long)o * n + idx[io + j]) * inner + c0), len),
                                src.AsSpan((int)(so + ((long)o * k + j) * inner + c0), len));
         }
     }

@@ -43,7 +43,7 @@ internal static class LossKernels
     {
         long firstBad = long.MaxValue;
         var gate = new object();
-        ChunkedParallel.For(rows, smoothing > 0 ? (long)rows * classes : rows, (start, end) =>
+        CpuParallel.ForRanges(rows, smoothing > 0 ? (long)rows * classes : rows, (start, end) =>
         {
             for (int r = start; r < end; r++)
             {
@@ -65,7 +65,7 @@ internal static class LossKernels
     public static void NllBackward<T>(int[] targets, long to, T[] g, long go, long gs, double scale, T[] d, long dOffset, int rows, int classes, double smoothing)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        ChunkedParallel.For(rows, (long)rows * classes, (start, end) =>
+        CpuParallel.ForRanges(rows, (long)rows * classes, (start, end) =>
         {
             for (int r = start; r < end; r++)
             {

@@ -105,7 +105,7 @@ internal static class NormalizationKernels<T> where T : unmanaged, IFloatingPoin
         int segments = layout.SharedAcrossOuter ? layout.Outer : 1;
         long stride = (long)layout.Channels * layout.Inner;
         double count = layout.GroupCount;
-        ChunkedParallel.For(layout.StatCount, layout.Numel, (start, end) =>
+        CpuParallel.ForRanges(layout.StatCount, layout.Numel, (start, end) =>
         {
             for (int k = start; k < end; k++)
             {
@@ -128,7 +128,7 @@ internal static class NormalizationKernels<T> where T : unmanaged, IFloatingPoin
         int channels = layout.Channels, inner = layout.Inner, gs = layout.GroupSize;
         if (inner == 1)
         {
-            ChunkedParallel.For(layout.Outer, layout.Numel, (start, end) =>
+            CpuParallel.ForRanges(layout.Outer, layout.Numel, (start, end) =>
             {
                 for (int o = start; o < end; o++)
                     for (int g = 0; g < layout.Groups; g++)
@@ -141,7 +141,7 @@ internal static class NormalizationKernels<T> where T : unmanaged, IFloatingPoin
             });
             return;
         }
-        ChunkedParallel.For(layout.Outer * channels, layout.Numel, (start, end) =>
+        CpuParallel.ForRanges(layout.Outer * channels, layout.Numel, (start, end) =>
         {
             for (int row = start; row < end; row++)
             {
@@ -196,7 +196,7 @@ internal static class NormalizationKernels<T> where T : unmanaged, IFloatingPoin
             int rows = layout.Outer * channels;
             var rowG = new double[rows];
             var rowGX = new double[rows];
-            ChunkedParallel.For(rows, layout.Numel, (start, end) =>
+            CpuParallel.ForRanges(rows, layout.Numel, (start, end) =>
             {
                 for (int row = start; row < end; row++)
                 {
@@ -226,7 +226,7 @@ internal static class NormalizationKernels<T> where T : unmanaged, IFloatingPoin
         else
         {
             var gate = new object();
-            ChunkedParallel.For(layout.Outer, layout.Numel, (start, end) =>
+            CpuParallel.ForRanges(layout.Outer, layout.Numel, (start, end) =>
             {
                 var localG = needChannels ? new T[channels] : null;
                 var localGX = needChannels ? new T[channels] : null;
@@ -353,7 +353,7 @@ internal static class NormalizationKernels<T> where T : unmanaged, IFloatingPoin
         }
         if (inner == 1)
         {
-            ChunkedParallel.For(layout.Outer, layout.Numel, (start, end) =>
+            CpuParallel.ForRanges(layout.Outer, layout.Numel, (start, end) =>
             {
                 for (int o = start; o < end; o++)
                     for (int grp = 0; grp < layout.Groups; grp++)
@@ -367,7 +367,7 @@ internal static class NormalizationKernels<T> where T : unmanaged, IFloatingPoin
             });
             return;
         }
-        ChunkedParallel.For(layout.Outer * channels, layout.Numel, (start, end) =>
+        CpuParallel.ForRanges(layout.Outer * channels, layout.Numel, (start, end) =>
         {
             for (int row = start; row < end; row++)
             {

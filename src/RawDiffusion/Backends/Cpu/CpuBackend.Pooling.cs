@@ -162,7 +162,7 @@ internal sealed partial class CpuBackend
                 else
                 {
                     long source = outputs + (long)oh * outW;
-                    if (kw == 1) VectorRows.Scale(target[..outW], gy.AsSpan((int)source, outW), scale);
+                    if (kw == 1) SimdRows.Scale(target[..outW], gy.AsSpan((int)source, outW), scale);
                     else
                         for (int ow = 0; ow < outW; ow++)
                         {

@@ -36,7 +36,7 @@ internal static class SoftmaxKernels
     public static void Forward<T>(T[] x, long xo, T[] y, long yo, int rows, int n, bool log) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (n == 0) return;
-        ChunkedParallel.For(rows, (long)rows * n, (start, end) =>
+        CpuParallel.ForRanges(rows, (long)rows * n, (start, end) =>
         {
             for (int r = start; r < end; r++)
             {
@@ -87,7 +87,7 @@ internal static class SoftmaxKernels
     public static void Backward<T>(T[] y, long yo, T[] g, long go, T[] dx, long dxo, int rows, int n, bool log) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (n == 0) return;
-        ChunkedParallel.For(rows, (long)rows * n, (start, end) =>
+        CpuParallel.ForRanges(rows, (long)rows * n, (start, end) =>
         {
             for (int r = start; r < end; r++)
             {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using System.Runtime.InteropServices;
 
@@ -75,5 +76,38 @@ internal static class SimdRows
         var vt = new Vector<T>(shift);
         for (; i <= source.Length - w; i += w) Store(Load(source, i) * vs + vt, destination, i);
         for (; i < source.Length; i++) destination[i] = source[i] * scale + shift;
+    }
+
+    /// <summary>destination[i] += source[i].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Add<T>(Span<T> destination, ReadOnlySpan<T> source) where T : unmanaged, INumberBase<T>
+    {
+        int n = destination.Length, i = 0;
+        if (n == 0) return;
+        ref T d = ref destination[0];
+        ref T s = ref Unsafe.AsRef(in source[0]);
+        if (Vector.IsHardwareAccelerated && Vector<T>.IsSupported)
+        {
+            for (int w = Vector<T>.Count; i <= n - w; i += w)
+                (Vector.LoadUnsafe(ref Unsafe.Add(ref d, i)) + Vector.LoadUnsafe(ref Unsafe.Add(ref s, i))).StoreUnsafe(ref Unsafe.Add(ref d, i));
+        }
+        for (; i < n; i++) Unsafe.Add(ref d, i) += Unsafe.Add(ref s, i);
+    }
+
+    /// <summary>destination[i] = scale * source[i].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Scale<T>(Span<T> destination, ReadOnlySpan<T> source, T scale) where T : unmanaged, INumberBase<T>
+    {
+        int n = destination.Length, i = 0;
+        if (n == 0) return;
+        ref T d = ref destination[0];
+        ref T s = ref Unsafe.AsRef(in source[0]);
+        if (Vector.IsHardwareAccelerated && Vector<T>.IsSupported)
+        {
+            var v = new Vector<T>(scale);
+            for (int w = Vector<T>.Count; i <= n - w; i += w)
+                (Vector.LoadUnsafe(ref Unsafe.Add(ref s, i)) * v).StoreUnsafe(ref Unsafe.Add(ref d, i));
+        }
+        for (; i < n; i++) Unsafe.Add(ref d, i) = scale * Unsafe.Add(ref s, i);
     }
 }
