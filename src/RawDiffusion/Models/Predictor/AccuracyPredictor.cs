@@ -44,9 +44,11 @@ public sealed class PredictorGuidedLoss : Module
 {
     readonly AccuracyPredictor predictor;
 
-    public PredictorGuidedLoss(AccuracyPredictor frozenPredictor)
+    /// <param name="trainedPredictor">Frozen here (its parameters stop requiring gradients): only the VAE learns from this loss.</param>
+    public PredictorGuidedLoss(AccuracyPredictor trainedPredictor)
     {
-        predictor = frozenPredictor;
+        predictor = trainedPredictor;
+        foreach (var p in predictor.Parameters()) p.RequiresGrad = false;
         using (DisposeScope.Suspend()) LogVariance = RegisterParameter("logvar", Tensor.Zeros([1]));
     }
 
