@@ -46,42 +46,44 @@ internal static class TrainStepBenchmark
         ModelConfig config = ModelConfig.Preset(Preset);
         int threads = Environment.ProcessorCount;
         string? loadBefore = MachineDescription.LoadAverage;
-        var ours = new List<(long Parameters, double Seconds)>();
+        var ours = new List<(long Parameters, double Seconds, string Load)>();
+        var reference = new Dictionary<string, (long Parameters, double Seconds)>();
+        TorchReport? torch = null;
+        string torchProblem = "";
+        // Each network is measured on our side and then at once in PyTorch, so that both see about the same load
+        // on a shared machine.
         foreach (Network network in selected)
         {
             AnsiConsole.MarkupLine($"Measuring our {Markup.Escape(network.Title)} ...");
-            using TrainingStep step = network.Build(config, new Generator(42));
-            ours.Add((step.ParameterCount, StepTiming.MedianSeconds(step.Run)));
+            string load = MachineDescription.LoadAverage ?? "n/a";
+            using (TrainingStep step = network.Build(config, new Generator(42)))
+            {
+                ours.Add((step.ParameterCount, StepTiming.MedianSeconds(step.Run), load));
+            }
+
+            AnsiConsole.MarkupLine($"Measuring the PyTorch {Markup.Escape(network.Title)} ...");
+            TorchReport? torchRun = TorchReference.TryRun("train-step", TorchArguments(network, config, threads), out string problem);
+            if (torchRun is null)
+            {
+                torchProblem = problem;
+                AnsiConsole.MarkupLine($"[yellow]{Markup.Escape(problem)}[/]");
+                continue;
+            }
+
+            torch ??= torchRun;
+            foreach (JsonElement result in torchRun.Results.EnumerateArray())
+            {
+                reference[result.GetProperty("network").GetString() ?? ""] =
+                    (result.GetProperty("parameters").GetInt64(), result.GetProperty("seconds").GetDouble());
+            }
         }
 
-        AnsiConsole.MarkupLine("Measuring PyTorch ...");
-        TorchReport? torch = TorchReference.TryRun("train-step",
-            [
-                "--threads", threads.ToString(CultureInfo.InvariantCulture),
-                "--networks", string.Join(',', selected.Select(n => n.Key)),
-                "--batch", Batch.ToString(CultureInfo.InvariantCulture),
-                "--learning-rate", LearningRate.ToString(CultureInfo.InvariantCulture),
-                "--config", JsonSerializer.Serialize(config, new JsonSerializerOptions(ModelConfig.JsonOptions) { WriteIndented = false }),
-                .. StepTiming.ToPythonArguments(),
-            ],
-            out string torchProblem);
-        if (torch is null)
-        {
-            AnsiConsole.MarkupLine($"[yellow]{Markup.Escape(torchProblem)}[/]");
-        }
-
-        Dictionary<string, (long Parameters, double Seconds)> reference = torch is null
-            ? []
-            : torch.Results.EnumerateArray().ToDictionary(
-                result => result.GetProperty("network").GetString() ?? "",
-                result => (result.GetProperty("parameters").GetInt64(), result.GetProperty("seconds").GetDouble()));
-
-        var table = new ResultTable("network", "input", "parameters", "ours ms/step", "PyTorch ms/step", "ours / PyTorch");
+        var table = new ResultTable("network", "input", "parameters", "ours ms/step", "PyTorch ms/step", "ours / PyTorch", "load avg");
         var mismatches = new List<string>();
         for (int index = 0; index < selected.Length; index++)
         {
             Network network = selected[index];
-            (long parameters, double seconds) = ours[index];
+            (long parameters, double seconds, string load) = ours[index];
             bool measured = reference.TryGetValue(network.Key, out var torchResult);
             if (measured && torchResult.Parameters != parameters)
             {
@@ -93,7 +95,8 @@ internal static class TrainStepBenchmark
                 parameters.ToString("N0", CultureInfo.InvariantCulture),
                 Milliseconds(seconds),
                 measured ? Milliseconds(torchResult.Seconds) : "n/a",
-                measured ? (seconds / torchResult.Seconds).ToString("0.00", CultureInfo.InvariantCulture) : "n/a");
+                measured ? (seconds / torchResult.Seconds).ToString("0.00", CultureInfo.InvariantCulture) : "n/a",
+                load);
         }
 
         AnsiConsole.Write(table.ToConsoleTable($"One training step, {Preset}, batch {Batch}"));
@@ -125,11 +128,23 @@ internal static class TrainStepBenchmark
             $"- Ours: CPU backend, float32, {threads} threads, GEMM by the {ManagedGemm.Description}",
             torchLine,
             $"- One step = zero grads, forward, loss, backward, AdamW (lr {LearningRate.ToString(CultureInfo.InvariantCulture)}, weight decay 0.01) step; " +
-            $"median over at least {StepTiming.MinRepeats} steps and {StepTiming.MinSeconds:0.#} s after {StepTiming.Warmup} warm-up steps, the same policy for both.",
+            $"median over at least {StepTiming.MinRepeats} steps and {StepTiming.MinSeconds:0.#} s after {StepTiming.Warmup} warm-up steps, the same policy for both; " +
+            "each network is measured on our side and right after in PyTorch, so both see about the same machine load " +
+            "(load avg: the 1-minute load average when its measurement began).",
             "- Weight VAE: loss = reconstruction MSE + beta KL; UNet: noisy latent and condition map concatenated, random timesteps, " +
             "MSE against random noise; dataset encoder (Set Transformer): contrastive alignment with random [32, 1024] latents.",
             $"- Command: `{command}`");
     }
+
+    private static IEnumerable<string> TorchArguments(Network network, ModelConfig config, int threads) =>
+    [
+        "--threads", threads.ToString(CultureInfo.InvariantCulture),
+        "--networks", network.Key,
+        "--batch", Batch.ToString(CultureInfo.InvariantCulture),
+        "--learning-rate", LearningRate.ToString(CultureInfo.InvariantCulture),
+        "--config", JsonSerializer.Serialize(config, new JsonSerializerOptions(ModelConfig.JsonOptions) { WriteIndented = false }),
+        .. StepTiming.ToPythonArguments(),
+    ];
 
     private static string Milliseconds(double seconds) => (seconds * 1000).ToString("0.0", CultureInfo.InvariantCulture);
 
