@@ -5,6 +5,7 @@ using Spectre.Console;
 return args switch
 {
     ["matmul", .. var options] => MatmulBenchmark.Run(options),
+    ["train-step", .. var options] => TrainStepBenchmark.Run(options),
     _ => PrintUsage(),
 };
 
@@ -12,5 +13,6 @@ static int PrintUsage()
 {
     AnsiConsole.WriteLine("usage: dotnet run -c Release --project tools/Bench -- <benchmark> [options]");
     AnsiConsole.WriteLine("  matmul [--sizes 256,512,1024,2048]   square fp32 matmul: managed kernel, system BLAS, PyTorch");
+    AnsiConsole.WriteLine("  train-step [--networks vae,unet,encoder]   one d2nwg-small training step of each network, ours vs PyTorch");
     return 2;
 }

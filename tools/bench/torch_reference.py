@@ -8,6 +8,7 @@ of repeated runs) and prints a single JSON object on stdout. When torch cannot b
 import argparse
 import ctypes
 import json
+import math
 import statistics
 import sys
 import time
@@ -68,8 +69,419 @@ def matmul(torch, args):
     return results
 
 
+# ----- train-step: the d2nwg-small networks of src/RawDiffusion/Models, layer for layer -----
+
+def group_norm(nn, channels):
+    """latent-diffusion's Normalize() as GroupNorm.ForChannels: min(32, C) groups, lowered until they divide C."""
+    groups = min(32, channels)
+    while channels % groups:
+        groups -= 1
+    return nn.GroupNorm(groups, channels, eps=1e-6)
+
+
+def conv(nn, dims, cin, cout, kernel, stride=1, padding=0):
+    return (nn.Conv2d if dims == 2 else nn.Conv1d)(cin, cout, kernel, stride=stride, padding=padding)
+
+
+def attention(torch, q, k, v, scale):
+    """softmax(q kᵀ scale) v over the last two dimensions (F.ScaledDotProductAttention)."""
+    return torch.softmax(q @ k.transpose(-1, -2) * scale, dim=-1) @ v
+
+
+def build_networks(torch):
+    """Module classes mirroring Models/Blocks, Models/Vae, Models/UNet and Models/SetTransformer."""
+    nn = torch.nn
+    functional = torch.nn.functional
+
+    class ResBlock(nn.Module):
+        def __init__(self, dims, cin, cout, embedding=0, scale_shift=False, zero_last=False):
+            super().__init__()
+            self.scale_shift = scale_shift
+            self.norm1 = group_norm(nn, cin)
+            self.conv1 = conv(nn, dims, cin, cout, 3, padding=1)
+            self.emb_proj = nn.Linear(embedding, 2 * cout if scale_shift else cout) if embedding > 0 else None
+            self.norm2 = group_norm(nn, cout)
+            self.conv2 = conv(nn, dims, cout, cout, 3, padding=1)
+            if zero_last:
+                nn.init.zeros_(self.conv2.weight)
+                nn.init.zeros_(self.conv2.bias)
+            self.nin_shortcut = conv(nn, dims, cin, cout, 1) if cin != cout else None
+
+        def forward(self, x, embedding=None):
+            h = self.conv1(functional.silu(self.norm1(x)))
+            if self.emb_proj is not None:
+                e = self.emb_proj(functional.silu(embedding))
+                e = e.reshape(e.shape[0], e.shape[1], *([1] * (h.dim() - 2)))
+                if self.scale_shift:
+                    scale, shift = e.chunk(2, dim=1)
+                    h = functional.silu(self.norm2(h) * (scale + 1) + shift)
+                else:
+                    h = functional.silu(self.norm2(h + e))
+            else:
+                h = functional.silu(self.norm2(h))
+            h = self.conv2(h)
+            return (self.nin_shortcut(x) if self.nin_shortcut is not None else x) + h
+
+    class AttentionBlock(nn.Module):
+        def __init__(self, channels, heads=1, zero_output=False):
+            super().__init__()
+            self.heads = heads
+            self.norm = group_norm(nn, channels)
+            self.q = nn.Linear(channels, channels)
+            self.k = nn.Linear(channels, channels)
+            self.v = nn.Linear(channels, channels)
+            self.proj_out = nn.Linear(channels, channels)
+            if zero_output:
+                nn.init.zeros_(self.proj_out.weight)
+                nn.init.zeros_(self.proj_out.bias)
+
+        def forward(self, x):
+            b, c = x.shape[0], x.shape[1]
+            positions = x[0, 0].numel()
+            tokens = self.norm(x).reshape(b, c, positions).transpose(1, 2)
+
+            def split(t):
+                return t.reshape(b, positions, self.heads, c // self.heads).permute(0, 2, 1, 3)
+
+            width = c // self.heads
+            attended = attention(torch, split(self.q(tokens)), split(self.k(tokens)), split(self.v(tokens)), width ** -0.5)
+            merged = attended.permute(0, 2, 1, 3).reshape(b, positions, c)
+            return x + self.proj_out(merged).transpose(1, 2).reshape(x.shape)
+
+    class Downsample(nn.Module):
+        def __init__(self, dims, channels):
+            super().__init__()
+            self.conv = conv(nn, dims, channels, channels, 3, stride=2, padding=1)
+
+        def forward(self, x, embedding=None):
+            return self.conv(x)
+
+    class Upsample(nn.Module):
+        def __init__(self, dims, channels):
+            super().__init__()
+            self.conv = conv(nn, dims, channels, channels, 3, padding=1)
+
+        def forward(self, x, embedding=None):
+            return self.conv(functional.interpolate(x, scale_factor=2, mode="nearest"))
+
+    def apply(module, h):
+        return module(h)
+
+    class Encoder(nn.Module):
+        def __init__(self, c, cin):
+            super().__init__()
+            dims, ch = c["dims"], c["baseChannels"]
+            extent = c["mapSize"]
+            self.conv_in = conv(nn, dims, cin, ch, 3, padding=1)
+            self.levels = nn.ModuleList()
+            block_in, multipliers = ch, c["channelMultipliers"]
+            for level, multiplier in enumerate(multipliers):
+                block_out = ch * multiplier
+                for _ in range(c["resBlocksPerLevel"]):
+                    self.levels.append(ResBlock(dims, block_in, block_out))
+                    block_in = block_out
+                    if extent in c["attentionResolutions"]:
+                        self.levels.append(AttentionBlock(block_in))
+                if level != len(multipliers) - 1:
+                    self.levels.append(Downsample(dims, block_in))
+                    extent //= 2
+            self.mid_block_1 = ResBlock(dims, block_in, block_in)
+            self.mid_attn_1 = AttentionBlock(block_in)
+            self.mid_block_2 = ResBlock(dims, block_in, block_in)
+            self.norm_out = group_norm(nn, block_in)
+            self.conv_out = conv(nn, dims, block_in, 2 * c["latentChannels"], 3, padding=1)
+
+        def forward(self, x):
+            h = self.conv_in(x)
+            for module in self.levels:
+                h = apply(module, h)
+            h = self.mid_block_2(self.mid_attn_1(self.mid_block_1(h)))
+            return self.conv_out(functional.silu(self.norm_out(h)))
+
+    class Decoder(nn.Module):
+        def __init__(self, c, cout):
+            super().__init__()
+            dims, ch, multipliers = c["dims"], c["baseChannels"], c["channelMultipliers"]
+            block_in = ch * multipliers[-1]
+            extent = c["mapSize"] >> (len(multipliers) - 1)
+            self.conv_in = conv(nn, dims, c["latentChannels"], block_in, 3, padding=1)
+            self.mid_block_1 = ResBlock(dims, block_in, block_in)
+            self.mid_attn_1 = AttentionBlock(block_in)
+            self.mid_block_2 = ResBlock(dims, block_in, block_in)
+            self.levels = nn.ModuleList()
+            for level in reversed(range(len(multipliers))):
+                block_out = ch * multipliers[level]
+                for _ in range(c["resBlocksPerLevel"] + 1):
+                    self.levels.append(ResBlock(dims, block_in, block_out))
+                    block_in = block_out
+                    if extent in c["attentionResolutions"]:
+                        self.levels.append(AttentionBlock(block_in))
+                if level != 0:
+                    self.levels.append(Upsample(dims, block_in))
+                    extent *= 2
+            self.norm_out = group_norm(nn, block_in)
+            self.conv_out = conv(nn, dims, block_in, cout, 3, padding=1)
+
+        def forward(self, z):
+            h = self.mid_block_2(self.mid_attn_1(self.mid_block_1(self.conv_in(z))))
+            for module in self.levels:
+                h = apply(module, h)
+            return self.conv_out(functional.silu(self.norm_out(h)))
+
+    class WeightVae(nn.Module):
+        """The 2-D D2NWG weight VAE (vae.dims = 2), training mode."""
+
+        def __init__(self, c):
+            super().__init__()
+            if c["dims"] != 2 or c["inputNoise"] or c["latentNoise"] or c["reconstruction"] != "mse":
+                raise ValueError("the reference VAE covers dims 2, mse reconstruction, no input or latent noise")
+            self.c = c
+            size = c["mapSize"]
+            self.fc_in = nn.Linear(c["vectorLength"], size * size)
+            self.fc_out = nn.Linear(size * size, c["vectorLength"])
+            self.encoder = Encoder(c, 1)
+            self.decoder = Decoder(c, 1)
+            self.quant_conv = conv(nn, 2, 2 * c["latentChannels"], 2 * c["latentChannels"], 1)
+            self.post_quant_conv = conv(nn, 2, c["latentChannels"], c["latentChannels"], 1)
+            self.register_buffer("latent_scale", torch.ones(1))
+
+        def loss(self, vectors):
+            b, size = vectors.shape[0], self.c["mapSize"]
+            image = functional.leaky_relu(self.fc_in(vectors), 0.01).reshape(b, 1, size, size)
+            mean, log_variance = self.quant_conv(self.encoder(image)).chunk(2, dim=1)
+            log_variance = log_variance.clamp(-30, 20)
+            z = mean + (log_variance * 0.5).exp() * torch.randn_like(mean)
+            reconstruction = self.fc_out(self.decoder(self.post_quant_conv(z)).reshape(b, size * size))
+            kl = ((mean.square() + log_variance.exp() - log_variance - 1) * 0.5).sum() * (1.0 / b)
+            return functional.mse_loss(reconstruction, vectors) + kl * self.c["beta"]
+
+    def sinusoidal(timesteps, dim, max_period=10000.0):
+        half = dim // 2
+        frequencies = torch.exp(-math.log(max_period) * torch.arange(half, dtype=torch.float64) / half)
+        arguments = timesteps.double()[:, None] * frequencies[None]
+        return torch.cat([torch.cos(arguments), torch.sin(arguments)], dim=1).float()
+
+    class Stage(nn.Module):
+        def __init__(self, res, attn, resample):
+            super().__init__()
+            self.res, self.attn, self.resample = res, attn, resample
+
+        def forward(self, h, embedding):
+            if self.res is not None:
+                h = self.res(h, embedding)
+            if self.attn is not None:
+                h = self.attn(h)
+            if self.resample is not None:
+                h = self.resample(h)
+            return h
+
+    class UNet(nn.Module):
+        """The openai / latent-diffusion UNet with a condition map (no class or vector condition, no dropout)."""
+
+        def __init__(self, c):
+            super().__init__()
+            if c["classCount"] or c["conditionVectorLength"] or c["dropout"]:
+                raise ValueError("the reference UNet covers a map condition only, without dropout")
+            self.c = c
+            mc, multipliers = c["modelChannels"], c["channelMultipliers"]
+            emb = 4 * mc
+            self.time_embed = nn.Sequential(nn.Linear(mc, emb), nn.SiLU(), nn.Linear(emb, emb))
+            self.input_conv = conv(nn, 2, c["latentChannels"] + c["conditionMapChannels"], mc, 3, padding=1)
+
+            def res(cin, cout):
+                return ResBlock(2, cin, cout, emb, c["scaleShift"], zero_last=True)
+
+            def attn(channels, resolution):
+                return AttentionBlock(channels, c["heads"], zero_output=True) if resolution in c["attentionResolutions"] else None
+
+            skips = [mc]
+            channels, resolution = mc, c["imageSize"]
+            self.down = nn.ModuleList()
+            for level, multiplier in enumerate(multipliers):
+                for _ in range(c["resBlocksPerLevel"]):
+                    block = res(channels, multiplier * mc)
+                    channels = multiplier * mc
+                    self.down.append(Stage(block, attn(channels, resolution), None))
+                    skips.append(channels)
+                if level != len(multipliers) - 1:
+                    self.down.append(Stage(None, None, Downsample(2, channels)))
+                    skips.append(channels)
+                    resolution //= 2
+            self.middle_1 = res(channels, channels)
+            self.middle_attention = AttentionBlock(channels, c["heads"], zero_output=True)
+            self.middle_2 = res(channels, channels)
+            self.up = nn.ModuleList()
+            for level in reversed(range(len(multipliers))):
+                for r in range(c["resBlocksPerLevel"] + 1):
+                    block = res(channels + skips.pop(), multipliers[level] * mc)
+                    channels = multipliers[level] * mc
+                    attention_block = attn(channels, resolution)
+                    upsample = None
+                    if level != 0 and r == c["resBlocksPerLevel"]:
+                        upsample = Upsample(2, channels)
+                        resolution *= 2
+                    self.up.append(Stage(block, attention_block, upsample))
+            self.norm_out = group_norm(nn, channels)
+            self.conv_out = conv(nn, 2, channels, c["outChannels"], 3, padding=1)
+            nn.init.zeros_(self.conv_out.weight)
+            nn.init.zeros_(self.conv_out.bias)
+
+        def forward(self, x, timesteps, condition_map):
+            embedding = self.time_embed(sinusoidal(timesteps, self.c["modelChannels"]))
+            h = self.input_conv(torch.cat([x, condition_map], dim=1))
+            skips = [h]
+            for stage in self.down:
+                h = stage(h, embedding)
+                skips.append(h)
+            h = self.middle_2(self.middle_attention(self.middle_1(h, embedding)), embedding)
+            for stage in self.up:
+                h = stage(torch.cat([h, skips.pop()], dim=1), embedding)
+            return self.conv_out(functional.silu(self.norm_out(h)))
+
+    class Mab(nn.Module):
+        """The Set Transformer's multihead attention block (official code): logits scaled by 1/sqrt(dim_v)."""
+
+        def __init__(self, dim_q, dim_k, dim_v, heads):
+            super().__init__()
+            self.dim_v, self.heads = dim_v, heads
+            self.fc_q = nn.Linear(dim_q, dim_v)
+            self.fc_k = nn.Linear(dim_k, dim_v)
+            self.fc_v = nn.Linear(dim_k, dim_v)
+            self.fc_o = nn.Linear(dim_v, dim_v)
+            self.ln0 = nn.LayerNorm(dim_v)
+            self.ln1 = nn.LayerNorm(dim_v)
+
+        def forward(self, q, k):
+            b, nq, nk, d = q.shape[0], q.shape[1], k.shape[1], self.dim_v // self.heads
+            qp = self.fc_q(q)
+
+            def split(t, n):
+                return t.reshape(b, n, self.heads, d).permute(0, 2, 1, 3)
+
+            attended = attention(torch, split(qp, nq), split(self.fc_k(k), nk), split(self.fc_v(k), nk), self.dim_v ** -0.5)
+            h = self.ln0(qp + attended.permute(0, 2, 1, 3).reshape(b, nq, self.dim_v))
+            return self.ln1(h + functional.relu(self.fc_o(h)))
+
+    class Isab(nn.Module):
+        def __init__(self, dim_in, dim_out, heads, inducing):
+            super().__init__()
+            self.I = nn.Parameter(torch.empty(1, inducing, dim_out))
+            nn.init.xavier_uniform_(self.I)
+            self.mab0 = Mab(dim_out, dim_in, dim_out, heads)
+            self.mab1 = Mab(dim_in, dim_out, dim_out, heads)
+
+        def forward(self, x):
+            return self.mab1(x, self.mab0(self.I.expand(x.shape[0], -1, -1), x))
+
+    class Pma(nn.Module):
+        def __init__(self, dim, heads, seeds):
+            super().__init__()
+            self.S = nn.Parameter(torch.empty(1, seeds, dim))
+            nn.init.xavier_uniform_(self.S)
+            self.mab = Mab(dim, dim, dim, heads)
+
+        def forward(self, x):
+            return self.mab(self.S.expand(x.shape[0], -1, -1), x)
+
+    class Sab(nn.Module):
+        def __init__(self, dim_in, dim_out, heads):
+            super().__init__()
+            self.mab = Mab(dim_in, dim_in, dim_out, heads)
+
+        def forward(self, x):
+            return self.mab(x, x)
+
+    class SetStack(nn.Module):
+        def __init__(self, dim_in, c):
+            super().__init__()
+            hidden, heads, inducing = c["hidden"], c["heads"], c["inducingPoints"]
+            self.layers = nn.Sequential(
+                Isab(dim_in, hidden, heads, inducing), Isab(hidden, hidden, heads, inducing),
+                Pma(hidden, heads, 1), Sab(hidden, hidden, heads), Sab(hidden, hidden, heads))
+            self.out = nn.Linear(hidden, dim_in)
+
+        def forward(self, x):
+            h = self.layers(x)
+            return self.out(h.reshape(h.shape[0], h.shape[2]))
+
+    class SetTransformerEncoder(nn.Module):
+        def __init__(self, c):
+            super().__init__()
+            self.intra = SetStack(c["featureLength"], c)
+            self.class_slots = nn.Parameter(torch.randn(c["maxClasses"], c["featureLength"]) * 0.02)
+            self.inter = SetStack(c["featureLength"], c)
+            self.proj = nn.Linear(c["featureLength"], c["outputLength"])
+
+        def forward(self, features):
+            b, c, k, f = features.shape
+            prototypes = self.intra(features.reshape(b * c, k, f)).reshape(b, c, f) + self.class_slots[:c]
+            return self.proj(self.inter(prototypes))
+
+    def contrastive_alignment(d, w, temperature):
+        logits = w @ d.t() * (1 / temperature)
+        targets = torch.softmax((d @ d.t() + w @ w.t()) * (0.5 / temperature), dim=-1)
+        rows = functional.cross_entropy(logits, targets)
+        columns = functional.cross_entropy(logits.t(), targets.t())
+        return (rows + columns) * 0.5
+
+    return {
+        "WeightVae": WeightVae, "UNet": UNet, "SetTransformerEncoder": SetTransformerEncoder,
+        "contrastive_alignment": contrastive_alignment, "mse_loss": functional.mse_loss,
+    }
+
+
+def training_case(torch, name, config, batch):
+    """(model, loss closure) for one network, with fixed random inputs as in TrainStepBenchmark.cs."""
+    networks = build_networks(torch)
+    if name == "vae":
+        c = config["vae"]
+        model = networks["WeightVae"](c)
+        vectors = torch.randn(batch, c["vectorLength"]) * 0.1
+        return model, lambda: model.loss(vectors)
+    if name == "unet":
+        c = config["unet"]
+        model = networks["UNet"](c)
+        size = c["imageSize"]
+        latents = torch.randn(batch, c["latentChannels"], size, size)
+        condition_map = torch.randn(batch, c["conditionMapChannels"], size, size)
+        noise = torch.randn(batch, c["outChannels"], size, size)
+        timesteps = torch.randint(0, config["diffusion"]["steps"], (batch,)).float()
+        return model, lambda: networks["mse_loss"](model(latents, timesteps, condition_map), noise)
+    if name == "encoder":
+        c = config["datasetEncoder"]
+        model = networks["SetTransformerEncoder"](c)
+        features = torch.randn(batch, c["maxClasses"], 5, c["featureLength"])
+        latents = torch.randn(batch, c["outputLength"])
+        return model, lambda: networks["contrastive_alignment"](model(features), latents, c["temperature"])
+    raise ValueError(f"unknown network {name}")
+
+
+def train_step(torch, args):
+    config = json.loads(args.config)
+    torch.manual_seed(42)
+    results = []
+    for name in args.networks:
+        model, loss = training_case(torch, name, config, args.batch)
+        model.train()
+        optimizer = torch.optim.AdamW(model.parameters(), lr=args.learning_rate, weight_decay=0.01)
+
+        def step():
+            optimizer.zero_grad(set_to_none=True)
+            loss().backward()
+            optimizer.step()
+
+        seconds, repeats = median_seconds(step, args.warmup, args.min_repeats, args.min_seconds, args.max_repeats)
+        parameters = sum(p.numel() for p in model.parameters())
+        results.append({"network": name, "parameters": parameters, "seconds": seconds, "repeats": repeats})
+    return results
+
+
 def sizes(text):
     return [int(value) for value in text.split(",") if value]
+
+
+def names(text):
+    return [value for value in text.split(",") if value]
 
 
 def main():
@@ -84,6 +496,12 @@ def main():
     matmul_parser = commands.add_parser("matmul", parents=[timing], help="square float32 matmul")
     matmul_parser.add_argument("--sizes", type=sizes, required=True, help="comma-separated n values")
     matmul_parser.set_defaults(run=matmul)
+    train_parser = commands.add_parser("train-step", parents=[timing], help="one training step of the d2nwg networks")
+    train_parser.add_argument("--networks", type=names, required=True, help="comma-separated: vae, unet, encoder")
+    train_parser.add_argument("--batch", type=int, required=True)
+    train_parser.add_argument("--learning-rate", type=float, required=True)
+    train_parser.add_argument("--config", required=True, help="the model config as JSON (ModelConfig serialised)")
+    train_parser.set_defaults(run=train_step)
     args = parser.parse_args()
 
     torch = import_torch()

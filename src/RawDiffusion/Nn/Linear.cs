@@ -31,10 +31,7 @@ public sealed class Linear : Layer
         ArgumentNullException.ThrowIfNull(input);
         if (input.Rank == 0 || input.Shape[^1] != InFeatures)
             throw new ArgumentException($"Linear({InFeatures} -> {OutFeatures}) needs input [..., {InFeatures}], got {ShapeMath.Format(input.Shape)}", nameof(input));
-        var rows = input.Rank == 1 ? input.Reshape(1, InFeatures) : input;
-        var y = rows.MatMul(Weight.Transpose(0, 1));
-        if (Bias != null) y += Bias;
-        return input.Rank == 1 ? y.Reshape(OutFeatures) : y;
+        return F.Linear(input, Weight, Bias);
     }
 
     public override string ToString() => $"Linear({InFeatures} -> {OutFeatures}, bias: {Bias != null})";

@@ -118,37 +118,68 @@ internal static class Kernels
         // A batch of [m, k] matrices times one shared [k, n] matrix is one tall GEMM.
         if (!transA && b.Rank == 2 && a.IsContiguous)
         {
-            var bc = b.IsContiguous ? b : Copy(b);
-            a.Backend.Gemm(false, transB, batch * m, n, ka, 1, a.Storage.Buffer, a.Offset, ka, 0,
-                bc.Storage.Buffer, bc.Offset, transB ? ka : n, 0, 0, c.Storage.Buffer, 0, n, 0, 1);
-            if (!ReferenceEquals(bc, b)) bc.Dispose();
+            var shared = GemmOperand.Of(b, transB);
+            a.Backend.Gemm(false, shared.Transposed, batch * m, n, ka, 1, a.Storage.Buffer, a.Offset, ka, 0,
+                shared.Buffer, shared.Offset, shared.Ld, 0, 0, c.Storage.Buffer, 0, n, 0, 1);
+            shared.Temp?.Dispose();
             return c;
         }
-        var (abuf, aoff, astride, aTemp) = BatchOperand(a, batchShape);
-        var (bbuf, boff, bstride, bTemp) = BatchOperand(b, batchShape);
-        int lda = a.Shape[^1], ldb = b.Shape[^1];
-        a.Backend.Gemm(transA, transB, m, n, ka, 1, abuf, aoff, lda, astride, bbuf, boff, ldb, bstride, 0, c.Storage.Buffer, 0, n, (long)m * n, batch);
-        aTemp?.Dispose();
-        bTemp?.Dispose();
+        var left = GemmOperand.Of(a, transA, batchShape);
+        var right = GemmOperand.Of(b, transB, batchShape);
+        a.Backend.Gemm(left.Transposed, right.Transposed, m, n, ka, 1, left.Buffer, left.Offset, left.Ld, left.Stride,
+            right.Buffer, right.Offset, right.Ld, right.Stride, 0, c.Storage.Buffer, 0, n, (long)m * n, batch);
+        left.Temp?.Dispose();
+        right.Temp?.Dispose();
         return c;
     }
 
-    /// <summary>A contiguous batch of matrices with a constant batch stride (0 when the operand is shared).</summary>
-    static (DeviceBuffer Buffer, long Offset, long Stride, Tensor? Temp) BatchOperand(Tensor t, int[] batchShape)
+    /// <summary>A matmul operand as the GEMM reads it: a batch of row-major matrices with leading dimension
+    /// <see cref="Ld"/> and a constant batch <see cref="Stride"/> (0 when one matrix is shared), read transposed when
+    /// <see cref="Transposed"/>. A transposed view of contiguous matrices (x.Transpose(-2, -1), a Linear weight read
+    /// as Wᵀ, attention's kᵀ) is passed as its storage with the transpose flag flipped instead of being copied;
+    /// any other layout is copied into <see cref="Temp"/>, which the caller disposes after the product.</summary>
+    readonly record struct GemmOperand(DeviceBuffer Buffer, long Offset, int Ld, long Stride, bool Transposed, Tensor? Temp)
     {
-        int rows = t.Shape[^2], cols = t.Shape[^1];
-        long matrix = (long)rows * cols;
-        if (ShapeMath.Numel(t.Shape[..^2]) == 1)
+        /// <param name="trans">Whether the product reads <paramref name="t"/>'s last two dimensions transposed.</param>
+        /// <param name="batchShape">The product's batch shape, or null for a single shared matrix.</param>
+        public static GemmOperand Of(Tensor t, bool trans, int[]? batchShape = null)
         {
-            var c = t.IsContiguous ? t : Copy(t);
-            return (c.Storage.Buffer, c.Offset, 0, ReferenceEquals(c, t) ? null : c);
+            int rows = t.Shape[^2], cols = t.Shape[^1];
+            long matrix = (long)rows * cols;
+            var batch = t.Shape[..^2];
+            bool shared = ShapeMath.Numel(batch) == 1;
+            if (shared || ShapeMath.SameShape(batch, batchShape))
+            {
+                long stride = shared ? 0 : matrix;
+                if (t.IsContiguous) return new(t.Storage.Buffer, t.Offset, cols, stride, trans, null);
+                if (IsTransposedContiguous(t)) return new(t.Storage.Buffer, t.Offset, rows, stride, !trans, null);
+            }
+            Tensor copy;
+            if (shared) copy = Copy(t);
+            else
+            {
+                copy = Tensor.Empty([.. batchShape!, rows, cols], t.DType, t.Backend);
+                t.Backend.Unary(UnaryOp.Copy, Broadcast(t, copy.ShapeArray), copy.View);
+            }
+            return new(copy.Storage.Buffer, copy.Offset, cols, shared ? 0 : matrix, trans, copy);
         }
-        if (ShapeMath.SameShape(t.Shape[..^2], batchShape) && t.IsContiguous)
-            return (t.Storage.Buffer, t.Offset, matrix, null);
-        var full = batchShape.Concat(new[] { rows, cols }).ToArray();
-        var expanded = Tensor.Empty(full, t.DType, t.Backend);
-        t.Backend.Unary(UnaryOp.Copy, Broadcast(t, full), expanded.View);
-        return (expanded.Storage.Buffer, 0, matrix, expanded);
+
+        /// <summary>True when <paramref name="t"/> is laid out like a contiguous tensor with its last two dimensions
+        /// swapped: each matrix is stored column by column, and the matrices follow one another.</summary>
+        static bool IsTransposedContiguous(Tensor t)
+        {
+            int rank = t.Rank;
+            var shape = t.Shape;
+            var strides = t.Strides;
+            if ((shape[^2] != 1 && strides[^2] != 1) || (shape[^1] != 1 && strides[^1] != shape[^2])) return false;
+            long expected = (long)shape[^2] * shape[^1];
+            for (int i = rank - 3; i >= 0; i--)
+            {
+                if (shape[i] != 1 && strides[i] != expected) return false;
+                expected *= shape[i];
+            }
+            return true;
+        }
     }
 
     static void CheckPair(Tensor a, Tensor b, string op)

@@ -63,6 +63,30 @@ public class MatMulTests
     }
 
     [Fact]
+    public void TransposedViewsOfContiguousMatricesAreReadInPlaceAndMatchTheirCopies()
+    {
+        // Shared and batched operands, each side transposed or not: the layouts Linear, attention and contrastive losses produce.
+        var a = Reference.Leaf(7, 2, 3, 4, 5);
+        var shared = Reference.Leaf(8, 6, 4);
+        var batched = Reference.Leaf(9, 2, 3, 6, 4);
+        var cases = new (Func<Tensor[], Tensor> F, Tensor[] Inputs)[]
+        {
+            (x => x[0].Transpose(2, 3).MatMul(x[1].Transpose(0, 1)), [a, shared]),
+            (x => x[0].Transpose(2, 3).MatMul(x[1].Transpose(2, 3)), [a, batched]),
+            (x => x[2].MatMul(x[0]).Transpose(2, 3).MatMul(x[1].Transpose(0, 1).Transpose(0, 1)), [a, shared, batched]),
+            (x => x[1].Transpose(0, 1).Transpose(0, 1).MatMul(x[0]), [a, shared]),
+            (x => x[0].MatMul(x[1].Transpose(0, 1)), [Reference.Leaf(10, 2, 3, 4), shared]),
+        };
+        foreach (var (f, inputs) in cases)
+        {
+            var viaViews = f(inputs);
+            var viaCopies = f(inputs.Select(t => Tensor.FromArray(t.ToFloat64Array(), t.ShapeArray)).ToArray());
+            Reference.Close(viaCopies.ToFloat64Array(), viaViews.ToFloat64Array(), 1e-12, 1e-12);
+            GradCheck.Check(f, inputs);
+        }
+    }
+
+    [Fact]
     public void MismatchedInnerDimensionsAreRejectedWithTheShapes()
     {
         var err = Assert.Throws<ArgumentException>(() => Tensor.Zeros([2, 3]).MatMul(Tensor.Zeros([4, 5])));

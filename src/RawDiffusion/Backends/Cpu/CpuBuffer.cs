@@ -2,9 +2,12 @@ using System.Runtime.InteropServices;
 
 namespace RawDiffusion.Backends.Cpu;
 
-/// <summary>Host memory for the CPU backend: a managed array of the dtype's element type.</summary>
+/// <summary>Host memory for the CPU backend: a managed array of the dtype's element type, taken from and given back
+/// to <see cref="CpuMemoryPool"/>.</summary>
 internal sealed class CpuBuffer : DeviceBuffer
 {
+    int disposed;
+
     public CpuBuffer(DType dtype, long length) : base(dtype, length)
     {
         if (length > System.Array.MaxLength)
@@ -12,9 +15,9 @@ internal sealed class CpuBuffer : DeviceBuffer
         int n = (int)length;
         Data = dtype switch
         {
-            DType.Float32 => GC.AllocateUninitializedArray<float>(n),
-            DType.Float64 => GC.AllocateUninitializedArray<double>(n),
-            DType.Int32 => GC.AllocateUninitializedArray<int>(n),
+            DType.Float32 => CpuMemoryPool.Rent<float>(n),
+            DType.Float64 => CpuMemoryPool.Rent<double>(n),
+            DType.Int32 => CpuMemoryPool.Rent<int>(n),
             _ => throw new ArgumentOutOfRangeException(nameof(dtype), dtype, "unknown dtype"),
         };
     }
@@ -32,6 +35,16 @@ internal sealed class CpuBuffer : DeviceBuffer
         _ => MemoryMarshal.AsBytes(Array<int>().AsSpan()),
     };
 
-    /// <summary>Managed memory is reclaimed by the GC; there is nothing to release early.</summary>
-    public override void Dispose() { }
+    /// <summary>Returns the array to the pool for the next buffer of its length. <see cref="Storage"/> calls this once,
+    /// after its last tensor is disposed; a buffer that is never disposed is simply left to the GC.</summary>
+    public override void Dispose()
+    {
+        if (Interlocked.Exchange(ref disposed, 1) != 0) return;
+        switch (Data)
+        {
+            case float[] values: CpuMemoryPool.Return(values); break;
+            case double[] values: CpuMemoryPool.Return(values); break;
+            case int[] values: CpuMemoryPool.Return(values); break;
+        }
+    }
 }

@@ -15,7 +15,9 @@ namespace RawDiffusion.Ops;
 /// </list>
 /// The permutes copy O·run·P elements, a fraction O / (C·kh·kw) of the column traffic, and vanish for runs of one image.
 /// A pointwise convolution (1x1, stride 1, no padding) skips im2col: its column matrix is the image itself, so the
-/// products are strided-batched over images straight from x and into y.</summary>
+/// products are strided-batched over images straight from x and into y. Other convolutions first offer each product to
+/// the backend's direct kernels (<see cref="IBackend.TryConvolutionForward"/> and its siblings), which build the column
+/// matrix piece by piece inside the product; only what the backend declines is lowered through im2col here.</summary>
 internal static class ConvolutionGemm
 {
     /// <summary>Column-buffer size per call in elements (16 MiB of float32), at least one image.</summary>
@@ -47,6 +49,7 @@ internal static class ConvolutionGemm
                         x.Storage.Buffer, x.Offset + n * xImage, plane, (long)k * plane, 0, yb, yo + n * yImage, plane, (long)og * plane, groups);
             return;
         }
+        if (backend.TryConvolutionForward(x.Storage.Buffer, x.Offset, w, wo, yb, yo, g, images, outChannels, groups)) return;
         int run = RunLength(g, images);
         using var columns = ColumnBuffer(g, run, x);
         using var staging = run > 1 ? Tensor.Empty([outChannels * run * plane], x.DType, backend) : null;
@@ -107,6 +110,10 @@ internal static class ConvolutionGemm
             return;
         }
 
+        // A backend's direct kernels, where it has them, replace the lowering below.
+        if (gradX != null && backend.TryConvolutionInputGradient(dy, dyo, w, wo, dx!, dxo, g, images, outChannels, groups)) gradX = null;
+        if (gradW != null && backend.TryConvolutionWeightGradient(dy, dyo, x.Storage.Buffer, x.Offset, dw!, dwo, g, images, outChannels, groups)) gradW = null;
+        if (gradX == null && gradW == null) return;
         int run = RunLength(g, images);
         using var columns = ColumnBuffer(g, run, x);
         using var rearranged = run > 1 ? Tensor.Empty([outChannels * run * plane], x.DType, backend) : null;

@@ -1,0 +1,81 @@
+namespace RawDiffusion.Backends.Cpu;
+
+/// <summary>
+/// Keeps the arrays of disposed CPU buffers for reuse by later buffers of the same element type and length: the CPU
+/// backend's caching allocator. A training step allocates the same activations and gradients (hundreds of MB of
+/// large-object-heap arrays) every step, and without reuse each one is fresh memory that the kernel must fault in
+/// and zero page by page, and that the GC must collect and decommit again; measured on the d2nwg-small UNet step
+/// that was about 40% of the time. Disposal through <see cref="Storage"/> reference counting tells exactly when an
+/// array is free, so a later step takes it back untouched.
+/// <para>Arrays below <see cref="MinimumPooledBytes"/> are left to the GC, whose small-object allocation is cheap.
+/// The pool holds at most <see cref="Capacity"/> bytes; an array that would exceed it flushes the whole pool to the
+/// GC first, so a new working set (another model, another batch size) replaces the old one instead of being refused.</para>
+/// </summary>
+internal static class CpuMemoryPool
+{
+    /// <summary>Smallest array kept (the large-object-heap threshold is 85,000 bytes).</summary>
+    internal const int MinimumPooledBytes = 64 * 1024;
+
+    /// <summary>Most bytes kept: a quarter of the memory the GC may use (the machine's, or the container's limit).</summary>
+    internal static readonly long Capacity = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 4;
+
+    static readonly Dictionary<(Type Element, int Length), Stack<Array>> free = [];
+    static readonly Lock gate = new();
+    static long pooledBytes;
+
+    /// <summary>Bytes currently held for reuse.</summary>
+    internal static long PooledBytes
+    {
+        get
+        {
+            lock (gate) return pooledBytes;
+        }
+    }
+
+    /// <summary>An array of exactly <paramref name="length"/> elements with unspecified contents (a recycled one when
+    /// the pool has it, else a new uninitialised one).</summary>
+    public static T[] Rent<T>(int length) where T : unmanaged
+    {
+        if (Bytes<T>(length) >= MinimumPooledBytes)
+        {
+            lock (gate)
+            {
+                if (free.TryGetValue((typeof(T), length), out var stack) && stack.TryPop(out var array))
+                {
+                    pooledBytes -= Bytes<T>(length);
+                    return (T[])array;
+                }
+            }
+        }
+        return GC.AllocateUninitializedArray<T>(length);
+    }
+
+    /// <summary>Takes back an array that nothing reads or writes any more.</summary>
+    public static void Return<T>(T[] array) where T : unmanaged
+    {
+        long bytes = Bytes<T>(array.Length);
+        if (bytes < MinimumPooledBytes || bytes > Capacity) return;
+        lock (gate)
+        {
+            if (pooledBytes + bytes > Capacity) Flush();
+            var key = (typeof(T), array.Length);
+            if (!free.TryGetValue(key, out var stack)) free[key] = stack = new Stack<Array>();
+            stack.Push(array);
+            pooledBytes += bytes;
+        }
+    }
+
+    /// <summary>Hands every kept array to the GC.</summary>
+    internal static void Clear()
+    {
+        lock (gate) Flush();
+    }
+
+    static void Flush()
+    {
+        free.Clear();
+        pooledBytes = 0;
+    }
+
+    static long Bytes<T>(int length) where T : unmanaged => (long)length * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+}
