@@ -20,10 +20,9 @@ internal sealed partial class CudaPrimitives
     /// <summary>A row-tiled launch over <paramref name="rows"/> (&gt; 0) rows of <paramref name="length"/> elements. Every
     /// block is a whole number of warps (width · rows per block is 256 or the width), which the kernels' full-mask
     /// shuffles rely on.</summary>
-    LaunchConfig RowTiles(long rows, long length) => RowTiles(rows, RowWidth(length));
-
-    LaunchConfig RowTiles(long rows, int width)
+    LaunchConfig RowTiles(long rows, long length)
     {
+        int width = RowWidth(length);
         int rowsPerBlock = Math.Max(1, TileThreads / width);
         long blocks = Math.Min((rows + rowsPerBlock - 1) / rowsPerBlock, (long)context.MultiprocessorCount * LaunchConfig.BlocksPerMultiprocessor);
         return new LaunchConfig(new Dim3((uint)blocks), new Dim3((uint)width, (uint)rowsPerBlock));

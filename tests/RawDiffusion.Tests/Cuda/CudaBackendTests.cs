@@ -110,13 +110,13 @@ public class CudaBackendTests(CudaDeviceFixture fixture)
         mapped.AssertMatchesCpu(atol, rtol, $"broadcast mul {dtype}");
 
         // A column reduction, a strided-batched GEMM and a random fill.
-        using var sums = TwinBuffer.Output(gpu, dtype, 12);
+        using var sums = TwinBuffer.Output(gpu, dtype, 15);
         Cpu.Reduce(ReduceOp.Sum, x.Cpu, 0, sums.Cpu, 0, 3, 4, 5);
         gpu.Reduce(ReduceOp.Sum, x.Gpu, 0, sums.Gpu, 0, 3, 4, 5);
         sums.AssertMatchesCpu(atol, rtol, $"sum {dtype}");
         using var product = TwinBuffer.Output(gpu, dtype, 2 * 4 * 5);
-        Cpu.Gemm(false, true, 4, 5, 6, 1, x.Cpu, 0, 6, 24, x.Cpu, 10, 6, 30, 0, product.Cpu, 0, 5, 20, 2);
-        gpu.Gemm(false, true, 4, 5, 6, 1, x.Gpu, 0, 6, 24, x.Gpu, 10, 6, 30, 0, product.Gpu, 0, 5, 20, 2);
+        Cpu.Gemm(false, true, 4, 5, 6, 1, x.Cpu, 0, 6, 24, x.Cpu, 0, 6, 30, 0, product.Cpu, 0, 5, 20, 2);
+        gpu.Gemm(false, true, 4, 5, 6, 1, x.Gpu, 0, 6, 24, x.Gpu, 0, 6, 30, 0, product.Gpu, 0, 5, 20, 2);
         product.AssertMatchesCpu(atol, rtol, $"gemm {dtype}");
         using var noise = TwinBuffer.Output(gpu, dtype, 103);
         Cpu.FillRandom(RandomDistribution.Uniform, noise.Cpu, 0, 103, 17, 5, -1, 1);
