@@ -5,6 +5,7 @@ using Spectre.Console;
 return args switch
 {
     ["matmul", .. var options] => MatmulBenchmark.Run(options),
+    ["gpu", .. var options] => GpuBenchmark.Run(options),
     _ => PrintUsage(),
 };
 
