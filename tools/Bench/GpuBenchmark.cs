@@ -21,7 +21,7 @@ internal static class GpuBenchmark
 {
     private const string ReportTitle = "# GPU benchmarks";
     private const string Usage =
-        "usage: gpu [--only matmul,memory,train] [--sizes 1024,2048,4096,8192] [--elements 67108864] [--batch-size 128] [--steps 50] [--warmup-steps 10] [--no-report]";
+        "usage: gpu [--only matmul,memory,train] [--sizes 1024,2048,4096,8192] [--elements 67108864] [--batch-size 128] [--steps 50] [--warmup-steps 10] [--no-torch] [--no-report]";
 
     private static readonly string[] Parts = ["matmul", "memory", "train"];
 
@@ -31,7 +31,7 @@ internal static class GpuBenchmark
     /// <summary>The memory-bound shapes split the elements into rows of 1024 and into [64, 256, *] feature maps.</summary>
     private const int ElementGranularity = 64 * 256;
 
-    private sealed record Options(string[] Parts, int[] Sizes, int Elements, int BatchSize, int Steps, int WarmupSteps, bool WriteReport);
+    private sealed record Options(string[] Parts, int[] Sizes, int Elements, int BatchSize, int Steps, int WarmupSteps, bool Torch, bool WriteReport);
 
     public static string ReportPath => Path.Combine(RepositoryPaths.Root, "docs", "bench", "gpu.md");
 
@@ -57,7 +57,7 @@ internal static class GpuBenchmark
             cuda.LoadKernels();
             AnsiConsole.MarkupLine($"Kernels compiled or loaded from the cache in {compile.Elapsed.TotalSeconds:F1} s (NVRTC {KernelCompiler.NvrtcVersion.Major}.{KernelCompiler.NvrtcVersion.Minor})");
             string header = Describe(cuda);
-            if (options.Parts.Contains("matmul")) Report(options, "GPU matmul", header + "\n\n" + Matmul(cuda, options.Sizes));
+            if (options.Parts.Contains("matmul")) Report(options, "GPU matmul", header + "\n\n" + Matmul(cuda, options));
             if (options.Parts.Contains("memory")) Report(options, "GPU memory-bound kernels", header + "\n\n" + MemoryBound(cuda, options.Elements));
             if (options.Parts.Contains("train")) Report(options, "GPU training steps", header + "\n\n" + TrainingSteps(cuda, options));
         }
@@ -84,8 +84,9 @@ internal static class GpuBenchmark
 
     // ---- matmul ----
 
-    private static string Matmul(CudaBackend cuda, int[] sizes)
+    private static string Matmul(CudaBackend cuda, Options options)
     {
+        int[] sizes = options.Sizes;
         AnsiConsole.MarkupLine("Measuring matmul ...");
         var ours = new List<(int N, double Fp32, double Tf32)>();
         foreach (int n in sizes)
@@ -110,9 +111,7 @@ internal static class GpuBenchmark
             ours.Add((n, fp32, tf32));
         }
 
-        AnsiConsole.MarkupLine("Measuring PyTorch ...");
-        TorchReport? torch = TorchReference.TryRun("gpu-matmul",
-            ["--threads", "1", "--sizes", string.Join(',', sizes), .. KernelTiming.ToPythonArguments()], out string torchProblem);
+        TorchReport? torch = Torch(options, "gpu-matmul", ["--sizes", string.Join(',', sizes), .. KernelTiming.ToPythonArguments()], out string torchProblem);
         Dictionary<int, JsonElement> reference = torch is null ? [] : torch.Results.EnumerateArray().ToDictionary(r => r.GetProperty("n").GetInt32());
         double? TorchValue(int n, string key) => reference.TryGetValue(n, out JsonElement r) ? r.GetProperty(key).GetDouble() : null;
 
@@ -236,9 +235,8 @@ internal static class GpuBenchmark
             Backend.Default = previous;
         }
 
-        AnsiConsole.MarkupLine("Measuring PyTorch ...");
-        TorchReport? torch = TorchReference.TryRun("gpu-train",
-            ["--threads", "1", "--batch-size", options.BatchSize.ToString(CultureInfo.InvariantCulture), "--steps", options.Steps.ToString(CultureInfo.InvariantCulture),
+        TorchReport? torch = Torch(options, "gpu-train",
+            ["--batch-size", options.BatchSize.ToString(CultureInfo.InvariantCulture), "--steps", options.Steps.ToString(CultureInfo.InvariantCulture),
              "--warmup-steps", options.WarmupSteps.ToString(CultureInfo.InvariantCulture)], out string torchProblem);
         Dictionary<string, double> reference = torch is null ? [] : torch.Results.EnumerateArray()
             .ToDictionary(r => r.GetProperty("model").GetString()!, r => r.GetProperty("ms_per_step").GetDouble());
@@ -291,6 +289,18 @@ internal static class GpuBenchmark
 
     // ---- helpers ----
 
+    private static TorchReport? Torch(Options options, string subcommand, IEnumerable<string> arguments, out string problem)
+    {
+        if (!options.Torch)
+        {
+            problem = "skipped (--no-torch)";
+            return null;
+        }
+
+        AnsiConsole.MarkupLine("Measuring PyTorch ...");
+        return TorchReference.TryRun(subcommand, ["--threads", "1", .. arguments], out problem);
+    }
+
     /// <summary>The median of CUDA-event timings, each around enough back-to-back calls to last about a millisecond
     /// (so launch gaps of tiny kernels and the events' own resolution do not dominate).</summary>
     private static double MedianMilliseconds(CudaBackend cuda, Action operation)
@@ -335,14 +345,14 @@ internal static class GpuBenchmark
 
     private static bool TryParse(string[] arguments, out Options options, out string error)
     {
-        options = new Options(Parts, [1024, 2048, 4096, 8192], 1 << 26, 128, 50, 10, true);
+        options = new Options(Parts, [1024, 2048, 4096, 8192], 1 << 26, 128, 50, 10, Torch: true, WriteReport: true);
         error = "";
         for (int i = 0; i < arguments.Length; i++)
         {
             string name = arguments[i];
-            if (name == "--no-report")
+            if (name is "--no-report" or "--no-torch")
             {
-                options = options with { WriteReport = false };
+                options = name == "--no-report" ? options with { WriteReport = false } : options with { Torch = false };
                 continue;
             }
 
