@@ -90,8 +90,8 @@ __forceinline__ void argmax_columns(const T* x, int* indices, int outer, int n, 
 }
 
 extern "C" {
-__global__ void argmax_rows_f32(const float* x, int* indices, int outer, int n) { argmax_rows<float>(x, indices, outer, n); }
-__global__ void argmax_rows_f64(const double* x, int* indices, int outer, int n) { argmax_rows<double>(x, indices, outer, n); }
+__global__ void ROW_TILED argmax_rows_f32(const float* x, int* indices, int outer, int n) { argmax_rows<float>(x, indices, outer, n); }
+__global__ void ROW_TILED argmax_rows_f64(const double* x, int* indices, int outer, int n) { argmax_rows<double>(x, indices, outer, n); }
 __global__ void argmax_columns_f32(const float* x, int* indices, int outer, int n, int inner) { argmax_columns<float>(x, indices, outer, n, inner); }
 __global__ void argmax_columns_f64(const double* x, int* indices, int outer, int n, int inner) { argmax_columns<double>(x, indices, outer, n, inner); }
 }

@@ -40,10 +40,10 @@ __forceinline__ void nll_loss_backward_rows(const int* targets, const T* g, long
 }
 
 extern "C" {
-__global__ void nll_loss_rows_f32(const float* logp, const int* targets, float* loss, int rows, int classes, double smoothing, int* first_bad) {
+__global__ void ROW_TILED nll_loss_rows_f32(const float* logp, const int* targets, float* loss, int rows, int classes, double smoothing, int* first_bad) {
     nll_loss_rows<float>(logp, targets, loss, rows, classes, smoothing, first_bad);
 }
-__global__ void nll_loss_rows_f64(const double* logp, const int* targets, double* loss, int rows, int classes, double smoothing, int* first_bad) {
+__global__ void ROW_TILED nll_loss_rows_f64(const double* logp, const int* targets, double* loss, int rows, int classes, double smoothing, int* first_bad) {
     nll_loss_rows<double>(logp, targets, loss, rows, classes, smoothing, first_bad);
 }
 __global__ void nll_loss_backward_rows_f32(const int* targets, const float* g, long long g_stride, double scale, float* grad,

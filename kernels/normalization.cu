@@ -256,23 +256,23 @@ __forceinline__ void norm_backward(const T* x, const T* g, const T* mean, const 
 }
 
 extern "C" {
-__global__ void norm_statistics_f32(const float* x, NormShape shape, float* mean, float* variance) { norm_statistics<float>(x, shape, mean, variance); }
-__global__ void norm_statistics_f64(const double* x, NormShape shape, double* mean, double* variance) { norm_statistics<double>(x, shape, mean, variance); }
+__global__ void ROW_TILED norm_statistics_f32(const float* x, NormShape shape, float* mean, float* variance) { norm_statistics<float>(x, shape, mean, variance); }
+__global__ void ROW_TILED norm_statistics_f64(const double* x, NormShape shape, double* mean, double* variance) { norm_statistics<double>(x, shape, mean, variance); }
 
-__global__ void norm_forward_f32(const float* x, const float* mean, const float* variance, double eps, const float* weight, const float* bias,
+__global__ void ROW_TILED norm_forward_f32(const float* x, const float* mean, const float* variance, double eps, const float* weight, const float* bias,
                                  NormShape shape, float* y) {
     norm_forward<float>(x, mean, variance, eps, weight, bias, shape, y);
 }
-__global__ void norm_forward_f64(const double* x, const double* mean, const double* variance, double eps, const double* weight, const double* bias,
+__global__ void ROW_TILED norm_forward_f64(const double* x, const double* mean, const double* variance, double eps, const double* weight, const double* bias,
                                  NormShape shape, double* y) {
     norm_forward<double>(x, mean, variance, eps, weight, bias, shape, y);
 }
 
-__global__ void norm_backward_row_sums_f32(const float* x, const float* g, const float* mean, const float* variance, double eps, const float* weight,
+__global__ void ROW_TILED norm_backward_row_sums_f32(const float* x, const float* g, const float* mean, const float* variance, double eps, const float* weight,
                                            NormShape shape, double* row_g, double* row_gx) {
     norm_backward_row_sums<float>(x, g, mean, variance, eps, weight, shape, row_g, row_gx);
 }
-__global__ void norm_backward_row_sums_f64(const double* x, const double* g, const double* mean, const double* variance, double eps, const double* weight,
+__global__ void ROW_TILED norm_backward_row_sums_f64(const double* x, const double* g, const double* mean, const double* variance, double eps, const double* weight,
                                            NormShape shape, double* row_g, double* row_gx) {
     norm_backward_row_sums<double>(x, g, mean, variance, eps, weight, shape, row_g, row_gx);
 }
@@ -297,11 +297,11 @@ __global__ void norm_backward_finish_f64(const double* row_g, const double* row_
     norm_backward_finish<double>(row_g, row_gx, column_g, column_gx, weight, shape, stat_outputs, stat_sum, stat_xhat_sum, channel_sum, channel_xhat_sum);
 }
 
-__global__ void norm_backward_f32(const float* x, const float* g, const float* mean, const float* variance, double eps, const float* weight,
+__global__ void ROW_TILED norm_backward_f32(const float* x, const float* g, const float* mean, const float* variance, double eps, const float* weight,
                                   const float* stat_sum, const float* stat_xhat_sum, NormShape shape, float* dx) {
     norm_backward<float>(x, g, mean, variance, eps, weight, stat_sum, stat_xhat_sum, shape, dx);
 }
-__global__ void norm_backward_f64(const double* x, const double* g, const double* mean, const double* variance, double eps, const double* weight,
+__global__ void ROW_TILED norm_backward_f64(const double* x, const double* g, const double* mean, const double* variance, double eps, const double* weight,
                                   const double* stat_sum, const double* stat_xhat_sum, NormShape shape, double* dx) {
     norm_backward<double>(x, g, mean, variance, eps, weight, stat_sum, stat_xhat_sum, shape, dx);
 }

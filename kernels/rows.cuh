@@ -7,6 +7,9 @@
 #pragma once
 #include "common.cuh"
 
+// Row-tiled kernels may run with 1024 threads per block; this caps their registers so such a launch always fits.
+#define ROW_TILED __launch_bounds__(1024)
+
 // Calls body(row, active) for every group of blockDim.y rows this block takes. The loop bound is uniform across the
 // block, so bodies may use barriers (row_allreduce); threads past the last row run with active = false and must
 // not touch memory, only take part in the reductions.

@@ -48,12 +48,12 @@ __forceinline__ void softmax_backward_rows(const T* y, const T* g, T* dx, int ro
 }
 
 extern "C" {
-__global__ void softmax_rows_f32(const float* x, float* y, int rows, int n, int log_softmax) { softmax_rows<float>(x, y, rows, n, log_softmax != 0); }
-__global__ void softmax_rows_f64(const double* x, double* y, int rows, int n, int log_softmax) { softmax_rows<double>(x, y, rows, n, log_softmax != 0); }
-__global__ void softmax_backward_rows_f32(const float* y, const float* g, float* dx, int rows, int n, int log_softmax) {
+__global__ void ROW_TILED softmax_rows_f32(const float* x, float* y, int rows, int n, int log_softmax) { softmax_rows<float>(x, y, rows, n, log_softmax != 0); }
+__global__ void ROW_TILED softmax_rows_f64(const double* x, double* y, int rows, int n, int log_softmax) { softmax_rows<double>(x, y, rows, n, log_softmax != 0); }
+__global__ void ROW_TILED softmax_backward_rows_f32(const float* y, const float* g, float* dx, int rows, int n, int log_softmax) {
     softmax_backward_rows<float>(y, g, dx, rows, n, log_softmax != 0);
 }
-__global__ void softmax_backward_rows_f64(const double* y, const double* g, double* dx, int rows, int n, int log_softmax) {
+__global__ void ROW_TILED softmax_backward_rows_f64(const double* y, const double* g, double* dx, int rows, int n, int log_softmax) {
     softmax_backward_rows<double>(y, g, dx, rows, n, log_softmax != 0);
 }
 }
