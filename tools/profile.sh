@@ -4,7 +4,7 @@
 # and details.csv (every metric section of every profiled kernel).
 #
 # usage: tools/profile.sh OUTPUT_FOLDER [--steps 3] [--batch-size 128] [--set full] [--launch-count 400]
-#                         [--kernels REGEX] [-- extra ncu options]
+#                         [--clock-control none] [--kernels REGEX] [-- extra ncu options]
 # Runs the bundled Bench (.gpu-bundle/, see tools/gpu-bundle.sh) when present, otherwise a Release build of
 # tools/Bench (needs the .NET SDK). Kernel names are the extern "C" names of kernels/*.cu (softmax_rows_f32, ...);
 # cuBLAS kernels appear under their own names. NVRTC 12 and later compile with -lineinfo, so the source view maps
@@ -18,13 +18,15 @@ if [ $# -lt 1 ] || [[ "$1" == -* ]]; then
 fi
 out="$(mkdir -p "$1" && cd "$1" && pwd)"
 shift
-steps=3 batch=128 set=full count=400 kernels="" extra=()
+# Clocks are left alone by default: ncu's base-clock locking is not available on every virtualised GPU machine.
+steps=3 batch=128 set=full count=400 clocks=none kernels="" extra=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --steps) steps="$2"; shift 2 ;;
     --batch-size) batch="$2"; shift 2 ;;
     --set) set="$2"; shift 2 ;;
     --launch-count) count="$2"; shift 2 ;;
+    --clock-control) clocks="$2"; shift 2 ;;
     --kernels) kernels="$2"; shift 2 ;;
     --) shift; extra=("$@"); break ;;
     *) echo "error: unknown option $1" >&2; exit 2 ;;
@@ -53,7 +55,7 @@ fi
 filter=()
 if [ -n "$kernels" ]; then filter=(--kernel-name "regex:$kernels"); fi
 echo "profiling $steps training steps of the MLP and the CNN (batch $batch) with $ncu, section set '$set'"
-"$ncu" --target-processes application-only --set "$set" --launch-count "$count" "${filter[@]}" \
+"$ncu" --target-processes application-only --set "$set" --launch-count "$count" --clock-control "$clocks" "${filter[@]}" \
   --export "$out/train-steps" --force-overwrite "${extra[@]}" \
   "${bench[@]}" gpu --only train --steps "$steps" --warmup-steps 1 --batch-size "$batch" --no-torch --no-report
 "$ncu" --import "$out/train-steps.ncu-rep" --print-summary per-kernel > "$out/summary.txt"

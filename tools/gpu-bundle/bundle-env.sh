@@ -17,8 +17,8 @@ if [ ! -f "$app/.unpacked" ] || [ "$archive" -nt "$app/.unpacked" ]; then
   touch "$app/.unpacked"
 fi
 
-# Toolkit folders the dynamic loader may not search by default (the CUDA driver itself is always on its path).
-for dir in /usr/local/cuda/lib64 /usr/local/cuda/targets/x86_64-linux/lib /usr/local/cuda-*/lib64; do
+# Driver and toolkit folders the dynamic loader may not search by default.
+for dir in /usr/local/nvidia/lib64 /usr/local/cuda/lib64 /usr/local/cuda/targets/x86_64-linux/lib /usr/local/cuda-*/lib64; do
   if [ -d "$dir" ]; then LD_LIBRARY_PATH="$dir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"; fi
 done
 export LD_LIBRARY_PATH="${LD_LIBRARY_PATH:-}"
