@@ -183,8 +183,7 @@ public sealed partial class CudaBackend : IBackend, IDisposable
             }
         if (view.Numel > 0 && view.Offset + low < 0)
             throw new ArgumentOutOfRangeException(name, $"{name} reaches before the start of its buffer");
-        At(view.Buffer, view.Offset, view.Numel == 0 ? 0 : high + 1, dtype, name);
-        return Own(view.Buffer, name).PointerAt(view.Offset);
+        return At(view.Buffer, view.Offset, view.Numel == 0 ? 0 : high + 1, dtype, name);
     }
 
     /// <summary>A contiguous view's address, checked to hold <paramref name="count"/> elements of <paramref name="dtype"/>.</summary>
