@@ -6,6 +6,7 @@ return args switch
 {
     ["matmul", .. var options] => MatmulBenchmark.Run(options),
     ["train-step", .. var options] => TrainStepBenchmark.Run(options),
+    ["gpu", .. var options] => GpuBenchmark.Run(options),
     _ => PrintUsage(),
 };
 

@@ -476,6 +476,97 @@ def train_step(torch, args):
     return results
 
 
+def gpu_median_seconds(torch, operation, warmup, min_repeats, min_seconds, max_repeats):
+    """The median of CUDA-event timings, each around enough back-to-back calls to last about a millisecond."""
+    for _ in range(warmup):
+        operation()
+    torch.cuda.synchronize()
+    start, stop = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+    start.record()
+    operation()
+    stop.record()
+    stop.synchronize()
+    calls = max(1, int(1.0 / max(start.elapsed_time(stop), 1e-3)))
+    times = []
+    started = time.perf_counter()
+    while len(times) < max_repeats and (len(times) < min_repeats or time.perf_counter() - started < min_seconds):
+        start.record()
+        for _ in range(calls):
+            operation()
+        stop.record()
+        stop.synchronize()
+        times.append(start.elapsed_time(stop) / 1e3 / calls)
+    return statistics.median(times), len(times)
+
+
+def gpu_matmul(torch, args):
+    """Square C = A B on the GPU in float32, with TF32 tensor cores off and on (torch.backends.cuda.matmul.allow_tf32)."""
+    results = []
+    for n in args.sizes:
+        a = torch.randn(n, n, dtype=torch.float32, device="cuda")
+        b = torch.randn(n, n, dtype=torch.float32, device="cuda")
+        out = torch.empty(n, n, dtype=torch.float32, device="cuda")
+        entry = {"n": n}
+        for name, tf32 in (("fp32", False), ("tf32", True)):
+            torch.backends.cuda.matmul.allow_tf32 = tf32
+            seconds, repeats = gpu_median_seconds(
+                torch, lambda: torch.matmul(a, b, out=out), args.warmup, args.min_repeats, args.min_seconds, args.max_repeats)
+            entry[f"{name}_tflops"] = 2.0 * n ** 3 / seconds / 1e12
+            entry[f"{name}_repeats"] = repeats
+        torch.backends.cuda.matmul.allow_tf32 = False
+        results.append(entry)
+    return results
+
+
+def gpu_train(torch, args):
+    """Milliseconds per training step (forward, cross-entropy, backward, AdamW, loss.item()) of the networks of
+    RawDiffusion's ImageClassifiers on random 28x28 batches, in float32 on the GPU."""
+    nn = torch.nn
+
+    def mlp():
+        return nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
+
+    def cnn():
+        return nn.Sequential(nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                             nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                             nn.Flatten(), nn.Linear(32 * 7 * 7, 10))
+
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
+    results = []
+    for name, build in (("mlp", mlp), ("cnn", cnn)):
+        model = build().cuda()
+        optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
+        x = torch.rand(args.batch_size, 1, 28, 28, device="cuda")
+        y = torch.randint(0, 10, (args.batch_size,), device="cuda")
+
+        def step():
+            loss = nn.functional.cross_entropy(model(x), y)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            return loss.item()
+
+        for _ in range(args.warmup_steps):
+            step()
+        torch.cuda.synchronize()
+        started = time.perf_counter()
+        for _ in range(args.steps):
+            step()
+        torch.cuda.synchronize()
+        results.append({"model": name, "batch_size": args.batch_size,
+                        "ms_per_step": (time.perf_counter() - started) * 1e3 / args.steps, "steps": args.steps})
+    return results
+
+
+def gpu_description(torch):
+    """The GPU and the CUDA/cuDNN torch runs with, in place of the CPU BLAS for GPU subcommands."""
+    if not torch.cuda.is_available():
+        print(json.dumps({"error": "torch sees no CUDA device", "python": sys.executable}))
+        sys.exit(TORCH_MISSING_EXIT_CODE)
+    return f"{torch.cuda.get_device_name(0)}, CUDA {torch.version.cuda}, cuDNN {torch.backends.cudnn.version()}"
+
+
 def sizes(text):
     return [int(value) for value in text.split(",") if value]
 
@@ -502,14 +593,24 @@ def main():
     train_parser.add_argument("--learning-rate", type=float, required=True)
     train_parser.add_argument("--config", required=True, help="the model config as JSON (ModelConfig serialised)")
     train_parser.set_defaults(run=train_step)
+    gpu_matmul_parser = commands.add_parser("gpu-matmul", parents=[timing], help="square float32 matmul on the GPU, fp32 and TF32")
+    gpu_matmul_parser.add_argument("--sizes", type=sizes, required=True, help="comma-separated n values")
+    gpu_matmul_parser.set_defaults(run=gpu_matmul)
+    gpu_train_parser = commands.add_parser("gpu-train", parents=[timing], help="MLP and CNN training steps on the GPU")
+    gpu_train_parser.add_argument("--batch-size", type=int, required=True)
+    gpu_train_parser.add_argument("--steps", type=int, required=True)
+    gpu_train_parser.add_argument("--warmup-steps", type=int, required=True)
+    gpu_train_parser.set_defaults(run=gpu_train)
     args = parser.parse_args()
 
     torch = import_torch()
     torch.set_num_threads(args.threads)
+    on_gpu = args.command.startswith("gpu-")
+    device = gpu_description(torch) if on_gpu else None
     results = args.run(torch, args)
     print(json.dumps({
         "torch_version": torch.__version__,
-        "blas": loaded_blas(),
+        "blas": device if on_gpu else loaded_blas(),
         "threads": torch.get_num_threads(),
         "python": sys.executable,
         "results": results,

@@ -10,6 +10,7 @@ namespace RawDiffusion.Tests.Cuda;
 public sealed class CudaDeviceFixture : IDisposable
 {
     readonly Lazy<(CudaDevice? Device, string Reason)> opened = new(Open);
+    CudaBackend? backend;
 
     /// <summary>The device, or a skip.</summary>
     internal CudaDevice Require()
@@ -18,6 +19,9 @@ public sealed class CudaDeviceFixture : IDisposable
         if (device == null) Assert.Skip(reason);
         return device;
     }
+
+    /// <summary>The CUDA backend on the shared device (which it does not own), or a skip.</summary>
+    internal CudaBackend RequireBackend() => backend ??= new CudaBackend(Require(), ownsDevice: false);
 
     /// <summary>Skips unless the CUDA driver library loads (no device needed).</summary>
     public static void RequireDriver()
@@ -43,6 +47,7 @@ public sealed class CudaDeviceFixture : IDisposable
 
     public void Dispose()
     {
+        backend?.Dispose();
         if (opened.IsValueCreated) opened.Value.Device?.Dispose();
     }
 }

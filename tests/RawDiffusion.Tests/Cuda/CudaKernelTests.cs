@@ -232,8 +232,8 @@ public class CudaKernelTests(CudaDeviceFixture fixture)
                 double gi = Round(dtype, g[i]);
                 double pi = Round(dtype, Round(dtype, p[i]) * Round(dtype, scale));
                 gi = Round(dtype, gi + Round(dtype, pi * Round(dtype, l2)));
-                m[i] = Round(dtype, m[i] + Round(dtype, (gi - m[i]) * Round(dtype, 1 - beta1)));
-                v[i] = Round(dtype, Round(dtype, v[i] * Round(dtype, beta2)) + Round(dtype, gi * gi * Round(dtype, 1 - beta2)));
+                m[i] = Round(dtype, m[i] + Round(dtype, Round(dtype, gi - m[i]) * Round(dtype, 1 - beta1)));
+                v[i] = Round(dtype, Round(dtype, v[i] * Round(dtype, beta2)) + Round(dtype, Round(dtype, gi * gi) * Round(dtype, 1 - beta2)));
                 p[i] = Round(dtype, pi - m[i] * Round(dtype, stepSize) / (Math.Sqrt(v[i]) / Round(dtype, bc2) + Round(dtype, eps)));
             }
         }

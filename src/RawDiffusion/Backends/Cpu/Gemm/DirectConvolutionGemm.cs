@@ -149,7 +149,7 @@ internal static unsafe class DirectConvolutionGemm
         var total = new Span<float>(dw, (int)weights);
         foreach (float[] partial in partials)
         {
-            VectorRows.Add(total, partial.AsSpan(0, (int)weights));
+            SimdRows.Add(total, partial.AsSpan(0, (int)weights));
             ArrayPool<float>.Shared.Return(partial);
         }
     }
