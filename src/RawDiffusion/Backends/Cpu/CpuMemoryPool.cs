@@ -23,6 +23,8 @@ internal static class CpuMemoryPool
     static readonly Dictionary<(Type Element, int Length), Stack<Array>> free = [];
     static readonly Lock gate = new();
     static long pooledBytes;
+    static int pressureCheckedAt = -1;
+    static bool underPressure;
 
     /// <summary>Bytes currently held for reuse.</summary>
     internal static long PooledBytes
@@ -84,11 +86,18 @@ internal static class CpuMemoryPool
     }
 
     /// <summary>True when the last GC found the machine (or container) at its high memory load threshold: then kept
-    /// arrays go back to the GC, which can return their memory to the system.</summary>
+    /// arrays go back to the GC, which can return their memory to the system. The answer only changes with a GC, so it
+    /// is read again only after one.</summary>
     static bool UnderMemoryPressure()
     {
-        var info = GC.GetGCMemoryInfo();
-        return info.HighMemoryLoadThresholdBytes > 0 && info.MemoryLoadBytes >= info.HighMemoryLoadThresholdBytes;
+        int collections = GC.CollectionCount(0);
+        if (collections != Volatile.Read(ref pressureCheckedAt))
+        {
+            var info = GC.GetGCMemoryInfo();
+            Volatile.Write(ref underPressure, info.HighMemoryLoadThresholdBytes > 0 && info.MemoryLoadBytes >= info.HighMemoryLoadThresholdBytes);
+            Volatile.Write(ref pressureCheckedAt, collections);
+        }
+        return Volatile.Read(ref underPressure);
     }
 
     static long Bytes<T>(int length) where T : unmanaged => (long)length * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
