@@ -29,9 +29,9 @@ internal static class TrainStepBenchmark
 
     private static readonly Network[] Networks =
     [
-        new("vae", "weight VAE", $"{Batch} vectors of 2864", BuildVae),
-        new("unet", "UNet", $"{Batch} x 2x32x32, MSE to noise", BuildUNet),
-        new("encoder", "dataset encoder", $"{Batch} x 10 classes x 5 x 512", BuildEncoder),
+        new("vae", "weight VAE", $"{Batch} x 2864", BuildVae),
+        new("unet", "UNet", $"{Batch} x 2x32x32", BuildUNet),
+        new("encoder", "dataset encoder", $"{Batch} x 10x5x512", BuildEncoder),
     ];
 
     public static int Run(string[] options)
@@ -78,7 +78,7 @@ internal static class TrainStepBenchmark
             }
         }
 
-        var table = new ResultTable("network", "input", "parameters", "ours ms/step", "PyTorch ms/step", "ours / PyTorch", "load avg");
+        var table = new ResultTable("network", "input", "parameters (ours)", "parameters (PyTorch)", "ours ms/step", "PyTorch ms/step", "ours / PyTorch", "load avg");
         var mismatches = new List<string>();
         for (int index = 0; index < selected.Length; index++)
         {
@@ -93,6 +93,7 @@ internal static class TrainStepBenchmark
             table.AddRow(
                 network.Title, network.Input,
                 parameters.ToString("N0", CultureInfo.InvariantCulture),
+                measured ? torchResult.Parameters.ToString("N0", CultureInfo.InvariantCulture) : "n/a",
                 Milliseconds(seconds),
                 measured ? Milliseconds(torchResult.Seconds) : "n/a",
                 measured ? (seconds / torchResult.Seconds).ToString("0.00", CultureInfo.InvariantCulture) : "n/a",

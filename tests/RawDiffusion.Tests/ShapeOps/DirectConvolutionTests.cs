@@ -18,6 +18,7 @@ public class DirectConvolutionTests
         { 3, 7, 32, 4, 12, 3, 3 },     // 4-pixel rows: four rows per 16 lanes
         { 2, 5, 6, 16, 1, 3, 1 },      // one output channel (a mostly empty micro-tile), a 3x1 kernel
         { 2, 4, 1, 200, 6, 1, 3 },     // Conv1d-shaped: height 1
+        { 1, 40, 32, 32, 13, 3, 3 },   // one image whose pixel blocks two threads share for dW
     };
 
     [Theory]
