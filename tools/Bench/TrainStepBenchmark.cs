@@ -47,7 +47,7 @@ internal static class TrainStepBenchmark
         int threads = Environment.ProcessorCount;
         string? loadBefore = MachineDescription.LoadAverage;
         var ours = new List<(long Parameters, double Seconds, string Load)>();
-        var reference = new Dictionary<string, (long Parameters, double Seconds)>();
+        var reference = new Dictionary<string, (long Parameters, double Seconds, double Load)>();
         TorchReport? torch = null;
         string torchProblem = "";
         // Each network is measured on our side and then at once in PyTorch, so that both see about the same load
@@ -74,11 +74,11 @@ internal static class TrainStepBenchmark
             foreach (JsonElement result in torchRun.Results.EnumerateArray())
             {
                 reference[result.GetProperty("network").GetString() ?? ""] =
-                    (result.GetProperty("parameters").GetInt64(), result.GetProperty("seconds").GetDouble());
+                    (result.GetProperty("parameters").GetInt64(), result.GetProperty("seconds").GetDouble(), result.GetProperty("load").GetDouble());
             }
         }
 
-        var table = new ResultTable("network", "input", "parameters (ours)", "parameters (PyTorch)", "ours ms/step", "PyTorch ms/step", "ours / PyTorch", "load avg");
+        var table = new ResultTable("network", "input", "parameters (ours)", "parameters (PyTorch)", "ours ms/step", "PyTorch ms/step", "ours / PyTorch", "load avg (ours, PyTorch)");
         var mismatches = new List<string>();
         for (int index = 0; index < selected.Length; index++)
         {
@@ -97,7 +97,7 @@ internal static class TrainStepBenchmark
                 Milliseconds(seconds),
                 measured ? Milliseconds(torchResult.Seconds) : "n/a",
                 measured ? (seconds / torchResult.Seconds).ToString("0.00", CultureInfo.InvariantCulture) : "n/a",
-                load);
+                measured ? $"{load}, {torchResult.Load.ToString("0.00", CultureInfo.InvariantCulture)}" : load);
         }
 
         AnsiConsole.Write(table.ToConsoleTable($"One training step, {Preset}, batch {Batch}"));
@@ -131,7 +131,8 @@ internal static class TrainStepBenchmark
             $"- One step = zero grads, forward, loss, backward, AdamW (lr {LearningRate.ToString(CultureInfo.InvariantCulture)}, weight decay 0.01) step; " +
             $"median over at least {StepTiming.MinRepeats} steps and {StepTiming.MinSeconds:0.#} s after {StepTiming.Warmup} warm-up steps, the same policy for both; " +
             "each network is measured on our side and right after in PyTorch, so both see about the same machine load " +
-            "(load avg: the 1-minute load average when its measurement began).",
+            "(load avg: the 1-minute load average when each side's measurement began; this benchmark's own two threads " +
+            "raise it towards 2 while it runs).",
             "- Weight VAE: loss = reconstruction MSE + beta KL; UNet: noisy latent and condition map concatenated, random timesteps, " +
             "MSE against random noise; dataset encoder (Set Transformer): contrastive alignment with random [32, 1024] latents.",
             $"- Command: `{command}`");
