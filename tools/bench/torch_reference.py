@@ -474,7 +474,8 @@ def train_step(torch, args):
         load = os.getloadavg()[0]
         seconds, repeats = median_seconds(step, args.warmup, args.min_repeats, args.min_seconds, args.max_repeats)
         parameters = sum(p.numel() for p in model.parameters())
-        results.append({"network": name, "parameters": parameters, "seconds": seconds, "repeats": repeats, "load": load})
+        results.append({"network": name, "parameters": parameters, "seconds": seconds, "repeats": repeats, "load": load,
+                        "onednn": torch.backends.mkldnn.is_available() and torch.backends.mkldnn.enabled})
     return results
 
 
