@@ -47,38 +47,40 @@ internal static class TrainStepBenchmark
         int threads = Environment.ProcessorCount;
         string? loadBefore = MachineDescription.LoadAverage;
         var ours = new List<(long Parameters, double Seconds, string Load)>();
-        var reference = new Dictionary<string, (long Parameters, double Seconds)>();
+        var reference = new Dictionary<string, (long Parameters, double Seconds, double Load)>();
         TorchReport? torch = null;
+        bool torchUsesOneDnn = false;
         string torchProblem = "";
-        // Each network is measured on our side and then at once in PyTorch, so that both see about the same load
-        // on a shared machine.
+        // Each network is measured in PyTorch and then at once on our side, so that both see about the same load on a
+        // shared machine; PyTorch goes first because its process has exited completely when ours starts, while our
+        // process, idle but alive, would still run background JIT compilation during a PyTorch measurement after it.
         foreach (Network network in selected)
         {
-            AnsiConsole.MarkupLine($"Measuring our {Markup.Escape(network.Title)} ...");
-            string load = MachineDescription.LoadAverage ?? "n/a";
-            using (TrainingStep step = network.Build(config, new Generator(42)))
-            {
-                ours.Add((step.ParameterCount, StepTiming.MedianSeconds(step.Run), load));
-            }
-
             AnsiConsole.MarkupLine($"Measuring the PyTorch {Markup.Escape(network.Title)} ...");
             TorchReport? torchRun = TorchReference.TryRun("train-step", TorchArguments(network, config, threads), out string problem);
             if (torchRun is null)
             {
                 torchProblem = problem;
                 AnsiConsole.MarkupLine($"[yellow]{Markup.Escape(problem)}[/]");
-                continue;
+            }
+            else
+            {
+                torch ??= torchRun;
+                foreach (JsonElement result in torchRun.Results.EnumerateArray())
+                {
+                    torchUsesOneDnn |= result.GetProperty("onednn").GetBoolean();
+                    reference[result.GetProperty("network").GetString() ?? ""] =
+                        (result.GetProperty("parameters").GetInt64(), result.GetProperty("seconds").GetDouble(), result.GetProperty("load").GetDouble());
+                }
             }
 
-            torch ??= torchRun;
-            foreach (JsonElement result in torchRun.Results.EnumerateArray())
-            {
-                reference[result.GetProperty("network").GetString() ?? ""] =
-                    (result.GetProperty("parameters").GetInt64(), result.GetProperty("seconds").GetDouble());
-            }
+            AnsiConsole.MarkupLine($"Measuring our {Markup.Escape(network.Title)} ...");
+            string load = MachineDescription.LoadAverage ?? "n/a";
+            using TrainingStep step = network.Build(config, new Generator(42));
+            ours.Add((step.ParameterCount, StepTiming.MedianSeconds(step.Run), load));
         }
 
-        var table = new ResultTable("network", "input", "parameters (ours)", "parameters (PyTorch)", "ours ms/step", "PyTorch ms/step", "ours / PyTorch", "load avg");
+        var table = new ResultTable("network", "input", "parameters (ours)", "parameters (PyTorch)", "ours ms/step", "PyTorch ms/step", "ours / PyTorch", "load avg (ours, PyTorch)");
         var mismatches = new List<string>();
         for (int index = 0; index < selected.Length; index++)
         {
@@ -97,7 +99,7 @@ internal static class TrainStepBenchmark
                 Milliseconds(seconds),
                 measured ? Milliseconds(torchResult.Seconds) : "n/a",
                 measured ? (seconds / torchResult.Seconds).ToString("0.00", CultureInfo.InvariantCulture) : "n/a",
-                load);
+                measured ? $"{load}, {torchResult.Load.ToString("0.00", CultureInfo.InvariantCulture)}" : load);
         }
 
         AnsiConsole.Write(table.ToConsoleTable($"One training step, {Preset}, batch {Batch}"));
@@ -110,19 +112,19 @@ internal static class TrainStepBenchmark
 
         string command = "dotnet run -c Release --project tools/Bench -- train-step" +
             (selected.Length == Networks.Length ? "" : $" --networks {string.Join(',', selected.Select(n => n.Key))}");
-        string report = Describe(threads, torch, torchProblem, loadBefore, command) + "\n\n" + table.ToMarkdown();
+        string report = Describe(threads, torch, torchUsesOneDnn, torchProblem, loadBefore, command) + "\n\n" + table.ToMarkdown();
         MarkdownReport.ReplaceSection(MarkdownReport.CpuReportPath, SectionHeading, report);
         AnsiConsole.MarkupLine($"Written to {Markup.Escape(MarkdownReport.CpuReportPath)}");
         return 0;
     }
 
-    private static string Describe(int threads, TorchReport? torch, string torchProblem, string? loadBefore, string command)
+    private static string Describe(int threads, TorchReport? torch, bool torchUsesOneDnn, string torchProblem, string? loadBefore, string command)
     {
         string load = loadBefore is null ? "" : $" Load average (1 min) {loadBefore} before and {MachineDescription.LoadAverage} after the run.";
         string torchLine = torch is null
             ? $"- PyTorch: not measured: {torchProblem}"
-            : $"- PyTorch {torch.TorchVersion} using {torch.Blas}, torch.set_num_threads({torch.Threads}) ({torch.Python}); " +
-              "the same networks layer for layer (equal parameter counts checked)";
+            : $"- PyTorch {torch.TorchVersion} using {torch.Blas}{(torchUsesOneDnn ? " and oneDNN (mkldnn) for convolutions" : "")}, " +
+              $"torch.set_num_threads({torch.Threads}) ({torch.Python}); the same networks layer for layer (equal parameter counts checked)";
         return string.Join('\n',
             $"Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {MachineDescription.CpuModel}, {MachineDescription.Cores} cores, {MachineDescription.Runtime}.{load}",
             "",
@@ -130,8 +132,9 @@ internal static class TrainStepBenchmark
             torchLine,
             $"- One step = zero grads, forward, loss, backward, AdamW (lr {LearningRate.ToString(CultureInfo.InvariantCulture)}, weight decay 0.01) step; " +
             $"median over at least {StepTiming.MinRepeats} steps and {StepTiming.MinSeconds:0.#} s after {StepTiming.Warmup} warm-up steps, the same policy for both; " +
-            "each network is measured on our side and right after in PyTorch, so both see about the same machine load " +
-            "(load avg: the 1-minute load average when its measurement began).",
+            "each network is measured in PyTorch and right after on our side, so both see about the same machine load " +
+            "(load avg: the 1-minute load average when each side's measurement began; this benchmark's own two threads " +
+            "raise it towards 2 while it runs).",
             "- Weight VAE: loss = reconstruction MSE + beta KL; UNet: noisy latent and condition map concatenated, random timesteps, " +
             "MSE against random noise; dataset encoder (Set Transformer): contrastive alignment with random [32, 1024] latents.",
             $"- Command: `{command}`");

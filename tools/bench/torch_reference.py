@@ -9,6 +9,7 @@ import argparse
 import ctypes
 import json
 import math
+import os
 import statistics
 import sys
 import time
@@ -470,9 +471,11 @@ def train_step(torch, args):
             loss().backward()
             optimizer.step()
 
+        load = os.getloadavg()[0]
         seconds, repeats = median_seconds(step, args.warmup, args.min_repeats, args.min_seconds, args.max_repeats)
         parameters = sum(p.numel() for p in model.parameters())
-        results.append({"network": name, "parameters": parameters, "seconds": seconds, "repeats": repeats})
+        results.append({"network": name, "parameters": parameters, "seconds": seconds, "repeats": repeats, "load": load,
+                        "onednn": torch.backends.mkldnn.is_available() and torch.backends.mkldnn.enabled})
     return results
 
 
