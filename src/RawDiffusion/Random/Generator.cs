@@ -20,4 +20,12 @@ public sealed class Generator
 
     /// <summary>A host-side integer stream derived from this generator (for shuffles and sampling indices).</summary>
     public System.Random HostRandom() => new((int)((Seed ^ (Advance(4) * 0x9E3779B97F4A7C15UL)) >> 33));
+
+    /// <summary>A random order of 0..n-1 drawn from this generator's stream.</summary>
+    public int[] Permutation(int n)
+    {
+        var order = Enumerable.Range(0, n).ToArray();
+        HostRandom().Shuffle(order);
+        return order;
+    }
 }

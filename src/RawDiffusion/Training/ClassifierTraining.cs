@@ -1,6 +1,7 @@
 using RawDiffusion.Backends;
 using RawDiffusion.Data;
 using RawDiffusion.Nn;
+using RawDiffusion.Tasks;
 using RawDiffusion.Training.Optimizers;
 
 namespace RawDiffusion.Training;
@@ -20,6 +21,11 @@ public sealed record EpochResult(int Epoch, double TrainLoss, double? TestAccura
 public static class ClassifierTraining
 {
     public static IReadOnlyList<EpochResult> Train(Layer model, LabeledImages train, LabeledImages? test, ClassifierTrainingOptions options,
+                                                   Action<EpochResult>? onEpoch = null, IBackend? backend = null) =>
+        Train(model, FeatureSet.FromImages(train), test == null ? null : FeatureSet.FromImages(test), options, onEpoch, backend);
+
+    /// <summary>Trains on rows of pixels or features, shaped per example as the set's SampleShape.</summary>
+    public static IReadOnlyList<EpochResult> Train(Layer model, FeatureSet train, FeatureSet? test, ClassifierTrainingOptions options,
                                                    Action<EpochResult>? onEpoch = null, IBackend? backend = null)
     {
         if (train.Count == 0) throw new ArgumentException("the training set is empty", nameof(train));
@@ -38,7 +44,7 @@ public static class ClassifierTraining
             {
                 int n = Math.Min(options.BatchSize, order.Length - s);
                 using var scope = DisposeScope.Enter();
-                var (x, y) = Batch(train, order.AsSpan(s, n), backend);
+                var (x, y) = train.Batch(order.AsSpan(s, n), backend);
                 var loss = F.CrossEntropy(model.Forward(x), y);
                 optimizer.ZeroGrad();
                 loss.Backward();
@@ -54,7 +60,11 @@ public static class ClassifierTraining
     }
 
     /// <summary>Share of images whose highest logit is their label.</summary>
-    public static double Accuracy(Layer model, LabeledImages data, int batchSize = 500, IBackend? backend = null)
+    public static double Accuracy(Layer model, LabeledImages data, int batchSize = 500, IBackend? backend = null) =>
+        Accuracy(model, FeatureSet.FromImages(data), batchSize, backend);
+
+    /// <summary>Share of rows whose highest logit is their label.</summary>
+    public static double Accuracy(Layer model, FeatureSet data, int batchSize = 500, IBackend? backend = null)
     {
         model.Eval();
         using var _ = GradMode.NoGrad();
@@ -64,21 +74,11 @@ public static class ClassifierTraining
         {
             int n = Math.Min(batchSize, data.Count - s);
             using var scope = DisposeScope.Enter();
-            var (x, y) = Batch(data, indices.AsSpan(s, n), backend);
+            var (x, y) = data.Batch(indices.AsSpan(s, n), backend);
             var predicted = model.Forward(x).ArgMax(1).ToArray<int>();
             var labels = y.ToArray<int>();
             for (int i = 0; i < n; i++) if (predicted[i] == labels[i]) correct++;
         }
         return data.Count == 0 ? 0 : (double)correct / data.Count;
-    }
-
-    /// <summary>Images [n, 1, H, W] and Int32 labels [n] for the given indices.</summary>
-    public static (Tensor Images, Tensor Labels) Batch(LabeledImages data, ReadOnlySpan<int> indices, IBackend? backend = null)
-    {
-        var pixels = new float[indices.Length * data.PixelsPerImage];
-        var labels = new int[indices.Length];
-        data.GetBatch(indices, pixels, labels);
-        return (Tensor.FromSpan<float>(pixels, [indices.Length, 1, data.Height, data.Width], DType.Float32, backend),
-                Tensor.FromSpan<int>(labels, [indices.Length], DType.Int32, backend));
     }
 }
