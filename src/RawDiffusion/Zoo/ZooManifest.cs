@@ -150,4 +150,19 @@ public sealed record ZooManifest
             }
         }
     }
+
+    /// <summary>
+    /// The first field among architecture, features, data, training and tasks in which the two manifests describe
+    /// different zoos, or null when they describe the same one (checkpoints and shard aside).
+    /// </summary>
+    internal string? DifferenceFrom(ZooManifest other)
+    {
+        string Json<T>(T value) => JsonSerializer.Serialize(value, JsonOptions);
+        if (Json(Architecture) != Json(other.Architecture)) return "architecture";
+        if (Json(Features) != Json(other.Features)) return "features";
+        if (Json(Data) != Json(other.Data)) return "data";
+        if (Json(Training) != Json(other.Training)) return "training";
+        if (Json(Tasks) != Json(other.Tasks)) return "tasks";
+        return null;
+    }
 }
