@@ -48,7 +48,8 @@ internal static class Plots
     }
 
     /// <summary>A box plot per group of values (e.g. test accuracies of generated samples, zoo models and random
-    /// initialisations), with every value drawn as a point beside its box so small groups stay readable.</summary>
+    /// initialisations): quartiles in the box, whiskers at the extremes, every value drawn as a point beside its box so
+    /// small groups stay readable, and the group's size in its label.</summary>
     public static void AccuracyDistributions(string pngPath, string title, IReadOnlyList<(string Label, IReadOnlyList<double> Values)> groups)
     {
         ArgumentNullException.ThrowIfNull(groups);
@@ -56,6 +57,7 @@ internal static class Plots
         var plot = new Plot();
         var palette = new ScottPlot.Palettes.Category10();
         var positions = new double[groups.Count];
+        var labels = new string[groups.Count];
         for (int g = 0; g < groups.Count; g++)
         {
             var (label, values) = groups[g];
@@ -70,18 +72,18 @@ internal static class Plots
                 BoxMiddle = Quantile(sorted, 0.5),
                 BoxMax = Quantile(sorted, 0.75),
                 WhiskerMax = sorted[^1],
+                Width = 0.5,
             });
             box.FillColor = palette.GetColor(g).WithAlpha(0.35);
             box.LineColor = palette.GetColor(g);
-            var points = plot.Add.Markers(sorted.Select(_ => g + 0.3).ToArray(), sorted, MarkerShape.OpenCircle, 5, palette.GetColor(g));
-            points.LegendText = $"{label} (n={sorted.Length})";
+            plot.Add.Markers(sorted.Select(_ => g + 0.35).ToArray(), sorted, MarkerShape.OpenCircle, 5, palette.GetColor(g));
+            labels[g] = $"{label} (n={sorted.Length})";
         }
-        plot.Axes.Bottom.SetTicks(positions, groups.Select(g => g.Label).ToArray());
+        plot.Axes.Bottom.SetTicks(positions, labels);
         plot.Axes.Bottom.MajorTickStyle.Length = 0;
         plot.HideGrid();
         plot.Title(title);
         plot.YLabel("accuracy");
-        plot.ShowLegend(Alignment.LowerRight);
         Save(plot, pngPath);
     }
 
