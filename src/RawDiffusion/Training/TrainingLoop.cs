@@ -51,7 +51,9 @@ public static class TrainingLoop
     /// <see cref="TrainingLoopOptions.TotalSteps"/>. <paramref name="step"/> gets the step index (0-based) and that
     /// step's generator and returns its metrics (e.g. {"loss": 0.3}), which go to <paramref name="metrics"/> as the row
     /// of that step index and to <paramref name="progress"/>. On resume the metrics file's rows from the resumed step on
-    /// are dropped first, so it ends up as the uninterrupted run's.</summary>
+    /// are dropped first, so it ends up as the uninterrupted run's; a new run starts it empty (without a checkpoint its
+    /// rows could not be continued anyway). An exception from <paramref name="step"/> propagates without a save: the
+    /// model may be half updated, and the last checkpoint is the state to go back to.</summary>
     /// <exception cref="IOException">a new run's checkpoint already exists.</exception>
     /// <exception cref="FileNotFoundException">resuming without a checkpoint.</exception>
     /// <exception cref="CheckpointException">the checkpoint does not fit the model/optimizer/EMA, or its metadata differs
