@@ -56,7 +56,7 @@ public sealed class FeatureBackbone : IDisposable
         return new FeatureSet(features, images.Labels, [FeatureLength], images.ClassNames, $"{images.Source} (backbone features)");
     }
 
-    const string FormatKey = "format", FormatValue = "rawdiffusion-backbone/1", InputsKey = "inputs", WidthsKey = "widths", ClassesKey = "classes";
+    const string FormatKey = "backbone_format", FormatValue = "rawdiffusion-backbone/1", InputsKey = "inputs", WidthsKey = "widths", ClassesKey = "classes";
 
     public void Save(string path) => Checkpoint.Save(path, network, metadata: new Dictionary<string, string>
     {
@@ -70,7 +70,7 @@ public sealed class FeatureBackbone : IDisposable
     {
         using var file = IO.SafeTensorsFile.Open(path);
         string Field(string key) => file.Metadata.TryGetValue(key, out var v) ? v : throw new FormatException($"{path}: metadata field \"{key}\" is missing; not a backbone file");
-        if (Field(FormatKey) != FormatValue) throw new FormatException($"{path}: metadata field \"format\" is \"{Field(FormatKey)}\", expected \"{FormatValue}\"");
+        if (Field(FormatKey) != FormatValue) throw new FormatException($"{path}: metadata field \"{FormatKey}\" is \"{Field(FormatKey)}\", expected \"{FormatValue}\"");
         int Int(string s, string key) => int.TryParse(s, System.Globalization.CultureInfo.InvariantCulture, out var v) && v > 0 ? v : throw new FormatException($"{path}: metadata field \"{key}\" holds \"{s}\", not a positive integer");
         int inputs = Int(Field(InputsKey), InputsKey), classes = Int(Field(ClassesKey), ClassesKey);
         var widths = Field(WidthsKey).Split(',').Select(w => Int(w, WidthsKey)).ToArray();

@@ -1,0 +1,53 @@
+using System.CommandLine;
+using RawDiffusion.Pipeline;
+using RawDiffusion.Training;
+using Spectre.Console;
+
+namespace RawDiffusion.Trainer;
+
+/// <summary>Options the pipeline commands share, and the one place errors become messages and exit codes.</summary>
+internal static class Cli
+{
+    public static Option<string?> ConfigOption() => new("--config") { Description = "Pipeline config file (default: configs/demo.json)" };
+    public static Option<string> OutOption() => new("--out") { Description = "Run folder holding every stage's files", DefaultValueFactory = _ => Path.Combine("runs", "demo") };
+    public static Option<string?> DataOption() => new("--data") { Description = "Folder with the Fashion-MNIST / MNIST files laid out like data/ (default: data/ in the repository, or RAWDIFFUSION_DATA)" };
+    public static Option<bool> ResumeOption() => new("--resume") { Description = "Continue an interrupted run from its checkpoints, keeping finished stages" };
+
+    public static PipelineConfig LoadConfig(string? path) => PipelineConfig.Load(path ?? PipelineConfig.DefaultPath());
+
+    /// <summary>The config a run folder was made with.</summary>
+    public static PipelineConfig RunConfig(RunFolder run) => PipelineConfig.Load(run.Require(run.Config, "zoo build` or `run"));
+
+    /// <summary>Runs a command body: Ctrl-C cancels it (exit 130 once it has saved), and expected failures print one
+    /// clear line instead of a stack trace.</summary>
+    public static int Guard(Func<CancellationToken, int> body)
+    {
+        using var interrupt = new Interrupt();
+        try
+        {
+            int code = body(interrupt.Token);
+            if (interrupt.Requested)
+            {
+                AnsiConsole.MarkupLine("[yellow]interrupted:[/] checkpoints are saved; run the same command with --resume to continue");
+                return Interrupt.ExitCode;
+            }
+            return code;
+        }
+        catch (OperationCanceledException)
+        {
+            AnsiConsole.MarkupLine("[yellow]interrupted:[/] finished work is saved; run the same command with --resume to continue");
+            return Interrupt.ExitCode;
+        }
+        catch (Exception e) when (e is IOException or FormatException or ArgumentException or InvalidOperationException or UnauthorizedAccessException or CheckpointException)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
+            return 1;
+        }
+    }
+
+    /// <summary>Stage options that show each training stage as a progress bar.</summary>
+    public static StageOptions Stages(bool resume, CancellationToken cancel) =>
+        new(resume, (stage, steps, run) => StageProgress.Run(stage, steps, p => run(p)), cancel);
+
+    public static void Log(string message) => AnsiConsole.MarkupLineInterpolated($"[grey]{DateTime.Now:HH:mm:ss}[/] {message}");
+}

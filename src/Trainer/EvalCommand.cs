@@ -1,0 +1,57 @@
+using System.CommandLine;
+using RawDiffusion.Pipeline;
+using RawDiffusion.Zoo;
+using Spectre.Console;
+
+namespace RawDiffusion.Trainer;
+
+/// <summary>`eval`: test accuracy of weight files (generated or any state dict of the run's architecture) on a task,
+/// with no fine-tuning and after a given number of fine-tuning epochs, next to random initialisation.</summary>
+internal static class EvalCommand
+{
+    public static Command Create()
+    {
+        var output = Cli.OutOption();
+        var data = Cli.DataOption();
+        var input = new TaskInput();
+        var weights = new Option<string>("--weights") { Description = "A weights .safetensors file or a folder of them (e.g. the --dest of `sample`)", Required = true };
+        var testExamples = new Option<string?>("--test-examples") { Description = "Held-out examples for --examples (IDX images or .npy features)" };
+        var testLabels = new Option<string?>("--test-labels") { Description = "Labels of --test-examples" };
+        var epochs = new Option<int>("--fine-tune-epochs") { Description = "Also report accuracy after this many epochs of fine-tuning on the task's training rows", DefaultValueFactory = _ => 0 };
+        var lr = new Option<double>("--lr") { Description = "Fine-tuning learning rate (AdamW)", DefaultValueFactory = _ => 1e-2 };
+        var command = new Command("eval", "Evaluate weight files on a task, without and with fine-tuning") { output, data, weights, testExamples, testLabels, epochs, lr };
+        input.AddTo(command);
+        command.Validators.Add(r =>
+        {
+            if (r.GetValue(epochs) < 0) r.AddError("--fine-tune-epochs cannot be negative");
+            if (r.GetValue(lr) <= 0) r.AddError("--lr must be positive");
+            if ((r.GetValue(testExamples) == null) != (r.GetValue(testLabels) == null)) r.AddError("--test-examples and --test-labels go together");
+            if (r.GetValue(input.Examples) != null && r.GetValue(testExamples) == null) r.AddError("--examples needs --test-examples and --test-labels to evaluate on");
+        });
+        command.SetAction(p => Cli.Guard(_ =>
+        {
+            var run = new RunFolder(p.GetValue(output)!);
+            var config = Cli.RunConfig(run);
+            using var runData = RunData.Prepare(config, run, p.GetValue(data), Cli.Log);
+            var (train, test, name) = input.Resolve(p, runData);
+            if (p.GetValue(testExamples) is { } te)
+                test = TaskInput.Features(RawDiffusion.Tasks.UserData.Load(te, p.GetValue(testLabels)!), runData.Backbone);
+            var architecture = ZooManifest.Load(run.Zoo).Architecture;
+            if (test!.ClassCount != architecture.Classes)
+                throw new ArgumentException($"{test.Source}: {test.ClassCount} classes, the architecture \"{architecture.Name}\" has {architecture.Classes} outputs");
+            string path = p.GetValue(weights)!;
+            var files = Directory.Exists(path) ? Directory.GetFiles(path, "*.safetensors").Order().ToArray()
+                : File.Exists(path) ? [path] : throw new FileNotFoundException($"--weights: {path} is neither a file nor a folder", path);
+            if (files.Length == 0) throw new FileNotFoundException($"--weights: no .safetensors files in {path}");
+            int e = p.GetValue(epochs);
+            var table = new Table().Title($"{name}: test accuracy on {test.Count} held-out rows").AddColumns("weights", "accuracy", e > 0 ? $"after {e} fine-tuning epoch(s)" : "");
+            void Row(string label, IReadOnlyDictionary<string, float[]> w) => table.AddRow(Markup.Escape(label), $"{100 * Evaluation.Accuracy(architecture, w, test):F1} %",
+                e > 0 ? $"{100 * Evaluation.FineTunedAccuracy(architecture, w, train, test, e, p.GetValue(lr), 5):F1} %" : "");
+            foreach (var file in files) Row(Path.GetFileName(file), WeightsFile.Load(file, architecture));
+            Row("random initialisation", Evaluation.RandomWeights(architecture, 1000));
+            AnsiConsole.Write(table);
+            return 0;
+        }));
+        return command;
+    }
+}

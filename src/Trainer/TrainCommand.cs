@@ -1,0 +1,47 @@
+using System.CommandLine;
+using RawDiffusion.Pipeline;
+
+namespace RawDiffusion.Trainer;
+
+/// <summary>`train vae|encoder|diffusion`: one training stage of a run folder made by `zoo build`.</summary>
+internal static class TrainCommand
+{
+    public static Command Create()
+    {
+        var train = new Command("train", "Train one generative stage of a run (after `zoo build`)");
+        train.Subcommands.Add(Stage(VaeStage.Name, "Train the weight VAE on the zoo's normalised weight vectors"));
+        train.Subcommands.Add(Stage(EncoderStage.Name, "Train the dataset encoder contrastively against the VAE latents"));
+        train.Subcommands.Add(Stage(DiffusionStage.Name, "Train the latent diffusion UNet conditioned on dataset embeddings"));
+        return train;
+    }
+
+    static Command Stage(string name, string description)
+    {
+        var output = Cli.OutOption();
+        var data = Cli.DataOption();
+        var resume = Cli.ResumeOption();
+        var command = new Command(name, description) { output, data, resume };
+        command.SetAction(p => Cli.Guard(cancel =>
+        {
+            var run = new RunFolder(p.GetValue(output)!);
+            var config = Cli.RunConfig(run);
+            var options = Cli.Stages(p.GetValue(resume), cancel);
+            var vectors = ZooVectors.Load(config, run);
+            if (name == VaeStage.Name) return Done(VaeStage.Train(config, run, vectors, options).Interrupted, run.StageModel(name));
+            using var runData = RunData.Prepare(config, run, p.GetValue(data), Cli.Log);
+            float[] latents;
+            using (var vae = VaeStage.Load(config, run)) latents = VaeStage.Latents(vae, vectors);
+            var result = name == EncoderStage.Name
+                ? EncoderStage.Train(config, run, runData, vectors, latents, options)
+                : DiffusionStage.Train(config, run, runData, vectors, latents, options);
+            return Done(result.Interrupted, run.StageModel(name));
+        }));
+        return command;
+    }
+
+    static int Done(bool interrupted, string model)
+    {
+        if (!interrupted) Cli.Log($"wrote {model}");
+        return interrupted ? Interrupt.ExitCode : 0;
+    }
+}
