@@ -19,7 +19,18 @@ public sealed class Generator
     public ulong Advance(long count) => (ulong)(Interlocked.Add(ref counter, (count + 3) / 4 + 1) - ((count + 3) / 4 + 1));
 
     /// <summary>A host-side integer stream derived from this generator (for shuffles and sampling indices).</summary>
-    public System.Random HostRandom() => new((int)((Seed ^ (Advance(4) * 0x9E3779B97F4A7C15UL)) >> 33));
+    /// <remarks>System.Random takes a 31-bit seed, so seed and counter are mixed through full-avalanche bijections
+    /// before truncating: keeping only high bits of a plain product would drop the low bits where small seeds differ,
+    /// giving every seed below 2^33 the same stream.</remarks>
+    public System.Random HostRandom() => new((int)(Mix(Mix(Seed) ^ Advance(4)) >> 33));
+
+    /// <summary>The SplitMix64 finalizer: a bijection on 64-bit values in which every input bit affects every output bit.</summary>
+    static ulong Mix(ulong z)
+    {
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return z ^ (z >> 31);
+    }
 
     /// <summary>A random order of 0..n-1 drawn from this generator's stream.</summary>
     public int[] Permutation(int n)

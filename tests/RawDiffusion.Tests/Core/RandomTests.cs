@@ -30,6 +30,17 @@ public class RandomTests
         var g = new Generator(1);
         Assert.NotEqual(Tensor.Rand([8], g).ToFloat64Array(), Tensor.Rand([8], g).ToFloat64Array());
     }
+
+    [Fact]
+    public void HostStreamsFollowTheSeedAndTheCounter()
+    {
+        // Neighbouring small seeds differ only in low bits; each must still give its own shuffle.
+        var permutations = Enumerable.Range(0, 50).Select(s => string.Join(",", new Generator((ulong)s).Permutation(20))).ToArray();
+        Assert.Equal(permutations.Length, permutations.Distinct().Count());
+        Assert.Equal(new Generator(3).Permutation(20), new Generator(3).Permutation(20));
+        var g = new Generator(3);
+        Assert.NotEqual(g.Permutation(20), g.Permutation(20));
+    }
 }
 
 public class DefaultDTypeTests
