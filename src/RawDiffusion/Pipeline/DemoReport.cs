@@ -27,7 +27,7 @@ public sealed record GroupSummary(string Group, int Tasks, double GeneratedMean,
 /// </summary>
 public sealed class DemoReport
 {
-    public const string SeenGroup = "seen tasks", UnseenGroup = "unseen class combinations", CrossGroup = "cross-domain";
+    public const string SeenGroup = "seen", UnseenGroup = "unseen combos", CrossGroup = "cross-domain";
 
     public required IReadOnlyList<TaskResult> Tasks { get; init; }
     public required string Architecture { get; init; }
@@ -111,11 +111,11 @@ public sealed class DemoReport
     static string P(double? v) => v == null ? "–" : (100 * v.Value).ToString("F1", CultureInfo.InvariantCulture);
 
     public static readonly string[] Columns =
-        ["tasks", "n", "generated mean", "generated top-3", "zoo's own models", "random init", "mean of zoo", "nearest seen task", "generated + FT", "random + FT"];
+        ["tasks", "n", "gen mean", "gen top-3", "zoo", "random", "zoo mean", "nearest", "gen+FT", "rand+FT"];
 
     public IEnumerable<string[]> Rows() => Groups().Select(g => new[]
     {
-        g.Group == CrossGroup ? $"{g.Group} ({CrossDomain})" : g.Group, g.Tasks.ToString(CultureInfo.InvariantCulture),
+        g.Group == CrossGroup ? $"{CrossDomain}" : g.Group, g.Tasks.ToString(CultureInfo.InvariantCulture),
         P(g.GeneratedMean), P(g.GeneratedTop3), P(g.Zoo), P(g.RandomInit), P(g.MeanOfZoo), P(g.Nearest), P(g.GeneratedFineTuned), P(g.RandomFineTuned),
     });
 
@@ -124,8 +124,11 @@ public sealed class DemoReport
         var md = new StringBuilder();
         md.AppendLine("# D2NWG demo report").AppendLine();
         md.AppendLine($"Zoo: {ZooModels} `{Architecture}` checkpoints on {Domain} class-subset tasks. Generated: {Samples} samples per task from " +
-                      $"{SupportPerClass} examples per class. Test accuracy in %, averaged over tasks; FT = after {FineTuneEpochs} fine-tuning epoch(s) " +
-                      $"(best generated sample vs one random initialisation). Time: {Elapsed.TotalSeconds:F0} s on {Device}.").AppendLine();
+                      $"{SupportPerClass} examples per class. Test accuracy in %, averaged over tasks. Columns: gen mean / gen top-3 = mean / top-3 of the generated " +
+                      $"samples; zoo = the zoo's own checkpoints for the task; random = PyTorch-default initialisation; zoo mean = the average of all zoo weights; " +
+                      $"nearest = the zoo models of the seen task whose dataset embedding is nearest; gen+FT / rand+FT = after {FineTuneEpochs} fine-tuning epoch(s) " +
+                      $"(best generated sample vs one random initialisation). Rows: seen = tasks of the zoo; unseen combos = {Domain} class sets no zoo task has; " +
+                      $"{CrossDomain} = tasks of a domain the zoo never saw (features from the {Domain} backbone). Time: {Elapsed.TotalSeconds:F0} s on {Device}.").AppendLine();
         md.AppendLine("| " + string.Join(" | ", Columns) + " |");
         md.AppendLine("|" + string.Concat(Columns.Select((_, i) => i == 0 ? "---|" : "---:|")));
         foreach (var row in Rows()) md.AppendLine("| " + string.Join(" | ", row) + " |");
