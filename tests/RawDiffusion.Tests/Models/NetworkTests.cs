@@ -75,6 +75,42 @@ public class NetworkTests
     }
 
     [Fact]
+    public void SetTransformerEncoderGradientsMatchFiniteDifferences()
+    {
+        using var _ = DefaultDType.Use(DType.Float64);
+        var config = new DatasetEncoderConfig { FeatureLength = 4, Hidden = 4, Heads = 2, InducingPoints = 2, MaxClasses = 3, OutputLength = 3 };
+        var encoder = new SetTransformerEncoder(config, new Generator(3));
+        // Two classes of three slots: the gradient also flows past the zero padding of the absent slot.
+        var features = Reference.Leaf(4, 2, 2, 3, 4);
+        var checkedParams = encoder.NamedParameters()
+            .Where(p => p.Key is "class_slots" or "proj.weight" or "proj.bias" || p.Key.StartsWith("intra.pma.") || p.Key.StartsWith("inter.isab1.mab1."))
+            .Select(p => p.Value);
+        GradCheck.Check(t => encoder.Forward(t[0]), [features, .. checkedParams], atol: 1e-6, rtol: 1e-4);
+    }
+
+    [Fact]
+    public void SetTransformerEncoderReadsOneBlockOfTheProjectionPerClassSlot()
+    {
+        var config = new DatasetEncoderConfig { FeatureLength = 6, Hidden = 4, Heads = 2, InducingPoints = 3, MaxClasses = 4, OutputLength = 5 };
+        var encoder = new SetTransformerEncoder(config, new Generator(5));
+        var f = Reference.Float(6, 2, 3, 4, 6);
+        var swapped = Tensor.Concat([f.Slice(1, 1, 1), f.Slice(1, 0, 1), f.Slice(1, 2, 1)], 1);
+        // Without slot embeddings the class stack is equivariant, so swapping classes 0 and 1 swaps their slot vectors:
+        // the same as swapping the projection's column blocks of slots 0 and 1 (Hidden columns each).
+        float[] expected;
+        using (GradMode.NoGrad())
+        {
+            encoder.ClassSlots.Fill(0);
+            expected = encoder.Forward(swapped).ToFloat32Array();
+            var w = encoder.Projection.Weight;
+            var slot0 = w.Slice(1, 0, 4).Clone();
+            w.Slice(1, 0, 4).CopyFrom(w.Slice(1, 4, 4));
+            w.Slice(1, 4, 4).CopyFrom(slot0);
+        }
+        Reference.Close(expected, encoder.Forward(f).ToFloat32Array(), 1e-5);
+    }
+
+    [Fact]
     public void StateDictRoundTripGivesIdenticalOutputs()
     {
         var config = new UNetConfig { ImageSize = 4, ModelChannels = 4, ChannelMultipliers = [1, 2], ResBlocksPerLevel = 1, AttentionResolutions = [2], Heads = 2 };
