@@ -22,12 +22,12 @@ internal static class ClassifyCommand
         var lr = new Option<double>("--lr") { Description = "AdamW learning rate", DefaultValueFactory = _ => 1e-3 };
         var seed = new Option<ulong>("--seed") { Description = "Seed for initialisation and shuffling", DefaultValueFactory = _ => 1UL };
         var models = new Option<string[]>("--models") { Description = "Which networks: mlp, cnn, zoo-cnn", DefaultValueFactory = _ => ["mlp", "cnn"], AllowMultipleArgumentsPerToken = true };
+        epochs.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError("--epochs must be at least 1"); });
+        batch.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError("--batch-size must be at least 1"); });
+        lr.Validators.Add(r => { if (r.GetValueOrDefault<double>() <= 0) r.AddError("--lr must be positive"); });
         var command = new Command("classify", "Train image classifiers on Fashion-MNIST and report test accuracy") { data, epochs, batch, lr, seed, models };
         command.Validators.Add(result =>
         {
-            if (result.GetValue(epochs) < 1) result.AddError("--epochs must be at least 1");
-            if (result.GetValue(batch) < 1) result.AddError("--batch-size must be at least 1");
-            if (result.GetValue(lr) <= 0) result.AddError("--lr must be positive");
             foreach (var m in result.GetValue(models) ?? [])
                 if (m is not ("mlp" or "cnn" or "zoo-cnn")) result.AddError($"--models: unknown network \"{m}\" (choose from mlp, cnn, zoo-cnn)");
         });
