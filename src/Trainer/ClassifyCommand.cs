@@ -17,20 +17,13 @@ internal static class ClassifyCommand
     public static Command Create()
     {
         var data = new Option<string?>("--data") { Description = "Folder holding the Fashion-MNIST IDX files (default: data/ in the repository, or RAWDIFFUSION_DATA)" };
-        var epochs = new Option<int>("--epochs") { Description = "Training epochs", DefaultValueFactory = _ => 3 };
-        var batch = new Option<int>("--batch-size") { Description = "Images per step", DefaultValueFactory = _ => 128 };
-        var lr = new Option<double>("--lr") { Description = "AdamW learning rate", DefaultValueFactory = _ => 1e-3 };
+        var epochs = new Option<int>("--epochs") { Description = "Training epochs", DefaultValueFactory = _ => 3 }.Check(v => v < 1 ? "--epochs must be at least 1" : null);
+        var batch = new Option<int>("--batch-size") { Description = "Images per step", DefaultValueFactory = _ => 128 }.Check(v => v < 1 ? "--batch-size must be at least 1" : null);
+        var lr = new Option<double>("--lr") { Description = "AdamW learning rate", DefaultValueFactory = _ => 1e-3 }.Check(v => v > 0 ? null : "--lr must be positive");
         var seed = new Option<ulong>("--seed") { Description = "Seed for initialisation and shuffling", DefaultValueFactory = _ => 1UL };
-        var models = new Option<string[]>("--models") { Description = "Which networks: mlp, cnn, zoo-cnn", DefaultValueFactory = _ => ["mlp", "cnn"], AllowMultipleArgumentsPerToken = true };
-        epochs.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError("--epochs must be at least 1"); });
-        batch.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError("--batch-size must be at least 1"); });
-        lr.Validators.Add(r => { if (r.GetValueOrDefault<double>() <= 0) r.AddError("--lr must be positive"); });
+        var models = new Option<string[]>("--models") { Description = "Which networks: mlp, cnn, zoo-cnn", DefaultValueFactory = _ => ["mlp", "cnn"], AllowMultipleArgumentsPerToken = true }
+            .Check(v => (v ?? []).FirstOrDefault(m => m is not ("mlp" or "cnn" or "zoo-cnn")) is { } bad ? $"--models: unknown network \"{bad}\" (choose from mlp, cnn, zoo-cnn)" : null);
         var command = new Command("classify", "Train image classifiers on Fashion-MNIST and report test accuracy") { data, epochs, batch, lr, seed, models };
-        command.Validators.Add(result =>
-        {
-            foreach (var m in result.GetValue(models) ?? [])
-                if (m is not ("mlp" or "cnn" or "zoo-cnn")) result.AddError($"--models: unknown network \"{m}\" (choose from mlp, cnn, zoo-cnn)");
-        });
         command.SetAction(parse => Run(new Options(parse.GetValue(data), parse.GetValue(epochs), parse.GetValue(batch), parse.GetValue(lr), parse.GetValue(seed), parse.GetValue(models)!)));
         return command;
     }

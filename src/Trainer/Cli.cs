@@ -8,6 +8,36 @@ namespace RawDiffusion.Trainer;
 /// <summary>Options the pipeline commands share, and the one place errors become messages and exit codes.</summary>
 internal static class Cli
 {
+    /// <summary>The trainer's command tree (what Program.cs invokes; tests parse and invoke it directly).</summary>
+    public static RootCommand BuildRoot()
+    {
+        var root = new RootCommand("RawDiffusion trainer: D2NWG weight generation. With no command it runs the demo (configs/demo.json into runs/demo) on the real data shipped in data/.");
+        root.Subcommands.Add(RunCommand.Create());
+        root.Subcommands.Add(ZooCommand.Create());
+        root.Subcommands.Add(TrainCommand.Create());
+        root.Subcommands.Add(SampleCommand.Create());
+        root.Subcommands.Add(EvalCommand.Create());
+        root.Subcommands.Add(ClassifyCommand.Create());
+        root.SetAction(_ => RunCommand.Demo());
+        return root;
+    }
+
+    /// <summary>Adds a check of the option's own value. System.CommandLine 3.0 runs a command's validators before default
+    /// values are applied (GetValue there gives default(T) for an option not on the command line, so a check there
+    /// would reject every default), while an option's validators see its value, given or defaulted.</summary>
+    public static Option<T> Check<T>(this Option<T> option, Func<T, string?> problem)
+    {
+        option.Validators.Add(r =>
+        {
+            T value;
+            // A value that does not convert (e.g. "x" for a number) has its own parse error already.
+            try { value = r.GetValueOrDefault<T>(); }
+            catch (InvalidOperationException) { return; }
+            if (problem(value) is { } message) r.AddError(message);
+        });
+        return option;
+    }
+
     public static Option<string?> ConfigOption() => new("--config") { Description = "Pipeline config file (default: configs/demo.json)" };
     public static Option<string> OutOption() => new("--out") { Description = "Run folder holding every stage's files", DefaultValueFactory = _ => Path.Combine("runs", "demo") };
     public static Option<string?> DataOption() => new("--data") { Description = "Folder with the Fashion-MNIST / MNIST files laid out like data/ (default: data/ in the repository, or RAWDIFFUSION_DATA)" };

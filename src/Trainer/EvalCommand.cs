@@ -17,10 +17,10 @@ internal static class EvalCommand
         var weights = new Option<string>("--weights") { Description = "A weights .safetensors file or a folder of them (e.g. the --dest of `sample`)", Required = true };
         var testExamples = new Option<string?>("--test-examples") { Description = "Held-out examples for --examples (IDX images or .npy features)" };
         var testLabels = new Option<string?>("--test-labels") { Description = "Labels of --test-examples" };
-        var epochs = new Option<int>("--fine-tune-epochs") { Description = "Also report accuracy after this many epochs of fine-tuning on the task's training rows", DefaultValueFactory = _ => 0 };
-        var lr = new Option<double>("--lr") { Description = "Fine-tuning learning rate (AdamW)", DefaultValueFactory = _ => 1e-2 };
-        epochs.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 0) r.AddError("--fine-tune-epochs cannot be negative"); });
-        lr.Validators.Add(r => { if (r.GetValueOrDefault<double>() <= 0) r.AddError("--lr must be positive"); });
+        var epochs = new Option<int>("--fine-tune-epochs") { Description = "Also report accuracy after this many epochs of fine-tuning on the task's training rows", DefaultValueFactory = _ => 0 }
+            .Check(v => v < 0 ? "--fine-tune-epochs cannot be negative" : null);
+        var lr = new Option<double>("--lr") { Description = "Fine-tuning learning rate (AdamW)", DefaultValueFactory = _ => 1e-2 }
+            .Check(v => v > 0 ? null : "--lr must be positive");
         var command = new Command("eval", "Evaluate weight files on a task, without and with fine-tuning") { output, data, weights, testExamples, testLabels, epochs, lr };
         input.AddTo(command);
         command.Validators.Add(r =>

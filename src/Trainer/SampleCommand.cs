@@ -14,15 +14,12 @@ internal static class SampleCommand
         var output = Cli.OutOption();
         var data = Cli.DataOption();
         var input = new TaskInput();
-        var samples = new Option<int?>("--samples") { Description = "How many weight sets to generate (default: sampling.samples of the run's config)" };
+        var samples = new Option<int?>("--samples") { Description = "How many weight sets to generate (default: sampling.samples of the run's config)" }
+            .Check(v => v is < 1 ? "--samples must be at least 1" : null);
         var seed = new Option<ulong>("--seed") { Description = "Seed of the support set and the diffusion noise", DefaultValueFactory = _ => 1UL };
         var destination = new Option<string>("--dest") { Description = "Folder for the generated files (sample-000.safetensors, ...)", Required = true };
         var command = new Command("sample", "Generate weights for a task from K examples per class (after `train diffusion`)") { output, data, samples, seed, destination };
         input.AddTo(command);
-        command.Validators.Add(r =>
-        {
-            if (r.GetValue(samples) is < 1) r.AddError("--samples must be at least 1");
-        });
         command.SetAction(p => Cli.Guard(_ =>
         {
             var run = new RunFolder(p.GetValue(output)!);

@@ -29,14 +29,14 @@ internal static class ZooCommand
         var config = Cli.ConfigOption();
         var output = Cli.OutOption();
         var data = Cli.DataOption();
-        var shard = new Option<string>("--shard") { Description = "Build only shard i of n (\"i/n\", 1-based) for a batch scheduler; merge the shards with `zoo merge`", DefaultValueFactory = _ => "1/1" };
+        var shard = new Option<string>("--shard") { Description = "Build only shard i of n (\"i/n\", 1-based) for a batch scheduler; merge the shards with `zoo merge`", DefaultValueFactory = _ => "1/1" }
+            .Check(text =>
+            {
+                try { ShardSpec.Parse(text); return null; }
+                catch (FormatException e) { return $"--shard: {e.Message}"; }
+            });
         var command = new Command("build", "Train the backbone and the zoo's classifiers on the config's seen tasks (restartable: finished checkpoints are kept)")
             { config, output, data, shard };
-        command.Validators.Add(r =>
-        {
-            try { ShardSpec.Parse(r.GetValue(shard)!); }
-            catch (FormatException e) { r.AddError($"--shard: {e.Message}"); }
-        });
         command.SetAction(p => Cli.Guard(cancel =>
         {
             var cfg = Cli.LoadConfig(p.GetValue(config));

@@ -1,0 +1,52 @@
+using RawDiffusion.Pipeline;
+
+namespace RawDiffusion.Tests.Pipeline;
+
+/// <summary>
+/// A pipeline config small enough that every stage runs in seconds on a 2-core CPU: a 784-32-16 backbone, 3-class
+/// linear heads (16*3+3 = 51 weights) on 6 seen tasks x 2 seeds, an 8x8 VAE map with a 4x4x4 latent (64 values), a
+/// 16-channel UNet on that latent, an MLP dataset encoder with 64 outputs, and a few dozen training steps per stage.
+/// </summary>
+internal static class TinyPipeline
+{
+    public const string Json = """
+    {
+      "backbone": { "images": 2000, "hidden": [32, 16], "epochs": 1, "learningRate": 0.002, "seed": 3 },
+      "tasks": { "domain": "fashion-mnist", "crossDomain": "mnist-digits", "classesPerTask": 3, "seen": 6, "unseen": 2, "crossDomainTasks": 2, "seed": 1 },
+      "zoo": { "architecture": "linear-head", "seeds": 2, "epochs": 2, "keepLastEpochs": 1, "batchSize": 128, "learningRate": 0.01, "weightDecay": 0 },
+      "vectors": { "normalization": "per-parameter" },
+      "model": {
+        "vae": {
+          "vectorLength": 51, "dims": 2, "mapSize": 8, "baseChannels": 8, "channelMultipliers": [1, 2], "resBlocksPerLevel": 1,
+          "attentionResolutions": [], "latentChannels": 4, "beta": 1e-6, "reconstruction": "mse", "inputNoise": 0.001, "latentNoise": 0.1
+        },
+        "unet": {
+          "imageSize": 4, "latentChannels": 4, "conditionMapChannels": 0, "outChannels": 4, "modelChannels": 16,
+          "channelMultipliers": [1, 2], "resBlocksPerLevel": 1, "attentionResolutions": [], "heads": 2,
+          "dropout": 0, "scaleShift": true, "classCount": 0, "conditionVectorLength": 64, "conditionDropout": 0.1
+        },
+        "datasetEncoder": {
+          "kind": "mlp", "featureLength": 16, "hidden": 16, "heads": 2, "inducingPoints": 4, "maxClasses": 10, "outputLength": 64, "temperature": 1
+        },
+        "diffusion": { "steps": 100, "schedule": "linear", "linearStart": 0.0015, "linearEnd": 0.0155, "emaDecay": 0.9 }
+      },
+      "training": {
+        "vae": { "steps": 30, "batchSize": 16, "learningRate": 0.001, "checkpointEvery": 10, "seed": 12 },
+        "encoder": { "steps": 20, "batchSize": 16, "learningRate": 0.001, "checkpointEvery": 0, "seed": 22 },
+        "diffusion": { "steps": 30, "batchSize": 16, "learningRate": 0.001, "checkpointEvery": 10, "seed": 32 },
+        "conditionDraws": 4
+      },
+      "sampling": { "samples": 2, "supportPerClass": 5, "ddimSteps": 5, "eta": 0, "guidance": 2, "seed": 41 },
+      "eval": { "seenTasks": 2, "fineTuneEpochs": 1 }
+    }
+    """;
+
+    public static PipelineConfig Config => PipelineConfig.Parse(Json, "tiny");
+
+    /// <summary>The tiny config as a file, for the CLI and for PipelineConfig.Load.</summary>
+    public static string WriteTo(string path)
+    {
+        File.WriteAllText(path, Json);
+        return path;
+    }
+}
