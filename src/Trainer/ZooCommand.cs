@@ -19,7 +19,7 @@ internal static class ZooCommand
     /// <summary>One line per finished job.</summary>
     public static IProgress<ZooBuildProgress> Progress() => new SynchronousProgress<ZooBuildProgress>(p =>
     {
-        if (p.Skipped) Cli.Log($"zoo job {p.Job}/{p.Jobs} {p.TaskId} seed {p.Seed}: checkpoints already there, kept");
+        if (p.Skipped && (p.Job % 100 == 0 || p.Job == p.Jobs)) Cli.Log($"zoo job {p.Job}/{p.Jobs}: checkpoints of the finished jobs so far already there, kept");
         else if (p.Epoch != null && p.Epoch.Epoch == p.Epochs && (p.Job % 25 == 0 || p.Job == p.Jobs))
             Cli.Log($"zoo job {p.Job}/{p.Jobs} {p.TaskId} seed {p.Seed}: test accuracy {p.Epoch.TestAccuracy:P1}");
     });

@@ -31,7 +31,7 @@ public static class DiffusionStage
         int[] latentShape = [config.Model.UNet.LatentChannels, config.Model.UNet.ImageSize, config.Model.UNet.ImageSize];
         int batch = settings.BatchSize;
         var result = options.Run(Name, settings.Steps, progress => TrainingLoop.Run(unet, optimizer, ema,
-            new TrainingLoopOptions(settings.Steps, run.StageCheckpoint(Name), (ulong)settings.Seed, settings.CheckpointEvery, options.Resume, Metadata(config)),
+            new TrainingLoopOptions(settings.Steps, run.StageCheckpoint(Name), (ulong)settings.Seed, settings.CheckpointEvery, options.ResumeFrom(run.StageCheckpoint(Name)), Metadata(config)),
             (_, generator) =>
             {
                 var rng = generator.HostRandom();

@@ -27,7 +27,7 @@ public static class EncoderStage
         int z = latents.Length / vectors.Count, k = config.Sampling.SupportPerClass, batch = Math.Min(settings.BatchSize, vectors.Tasks.Count);
         int classes = config.Tasks.ClassesPerTask, features = data.Train.FeatureLength;
         var result = options.Run(Name, settings.Steps, progress => TrainingLoop.Run(encoderModule, optimizer, null,
-            new TrainingLoopOptions(settings.Steps, run.StageCheckpoint(Name), (ulong)settings.Seed, settings.CheckpointEvery, options.Resume, Metadata(config)),
+            new TrainingLoopOptions(settings.Steps, run.StageCheckpoint(Name), (ulong)settings.Seed, settings.CheckpointEvery, options.ResumeFrom(run.StageCheckpoint(Name)), Metadata(config)),
             (_, generator) =>
             {
                 var rng = generator.HostRandom();

@@ -19,7 +19,7 @@ public static class VaeStage
         Directory.CreateDirectory(run.Checkpoints);
         int length = vectors.Length, batch = settings.BatchSize;
         var result = options.Run(Name, settings.Steps, progress => TrainingLoop.Run(vae, optimizer, null,
-            new TrainingLoopOptions(settings.Steps, run.StageCheckpoint(Name), (ulong)settings.Seed, settings.CheckpointEvery, options.Resume, Metadata(config)),
+            new TrainingLoopOptions(settings.Steps, run.StageCheckpoint(Name), (ulong)settings.Seed, settings.CheckpointEvery, options.ResumeFrom(run.StageCheckpoint(Name)), Metadata(config)),
             (_, generator) =>
             {
                 var rng = generator.HostRandom();

@@ -94,4 +94,27 @@ public class StageResumeTests
         InterruptThenResume(DiffusionStage.Name, run, 7, options => DiffusionStage.Train(Run.Config, run, data, vectors, latents, options));
         AssertSameAsUninterrupted(DiffusionStage.Name, run);
     }
+
+    /// <summary>A whole run interrupted in its VAE stage and resumed runs the later stages (which had no checkpoints
+    /// yet) from the start, and ends with the uninterrupted run's report.</summary>
+    [Fact]
+    public void WholeRunInterruptedThenResumedGivesTheSameReport()
+    {
+        using var folder = new TempFolder();
+        var run = new RunFolder(Path.Combine(folder.Path, "run"));
+        PipelineRun.PrepareFolder(Run.Config, run, resume: false);
+        using (var source = new CancellationTokenSource())
+        {
+            var interrupted = PipelineRun.RunAll(Run.Config, run, null,
+                new StageOptions(Display: (stage, _, loop) => loop(stage == VaeStage.Name ? new CancelAt(7, source) : null), Cancel: source.Token));
+            Assert.Null(interrupted);
+        }
+        Assert.False(File.Exists(run.StageCheckpoint(EncoderStage.Name)));
+        PipelineRun.PrepareFolder(Run.Config, run, resume: true);
+        var resumed = PipelineRun.RunAll(Run.Config, run, null, new StageOptions(Resume: true));
+        Assert.NotNull(resumed);
+        foreach (var stage in new[] { VaeStage.Name, EncoderStage.Name, DiffusionStage.Name })
+            AssertSameAsUninterrupted(stage, run);
+        Assert.Equal(Run.Report.Tasks.Select(t => (t.Task, t.Generated.Sum(), t.Nearest)), resumed!.Tasks.Select(t => (t.Task, t.Generated.Sum(), t.Nearest)));
+    }
 }
