@@ -93,6 +93,15 @@ public sealed record TargetArchitecture
         return model;
     }
 
+    /// <summary>Builds the network from a model-wise weight vector: the tensors in state-dict order, then any zero
+    /// padding (a zoo's vectors are padded to its longest model).</summary>
+    public Sequential LoadVector(ReadOnlySpan<float> vector, string source = "weight vector")
+    {
+        if (vector.Length < ParameterCount)
+            throw new ArgumentException($"{source}: {vector.Length} values, architecture \"{Name}\" has {ParameterCount} parameters");
+        return Load(WeightVectorizer.ModelWise(Tensors, vector.Length).Unflatten(vector), source);
+    }
+
     /// <summary>The network's tensors as named float arrays.</summary>
     public static Dictionary<string, float[]> ReadTensors(Module model) =>
         model.StateDict().ToDictionary(kv => kv.Key, kv => kv.Value.ToArray<float>());
