@@ -15,7 +15,7 @@ internal static class EvalCommand
         var data = Cli.DataOption();
         var input = new TaskInput();
         var weights = new Option<string>("--weights") { Description = "A weights .safetensors file or a folder of them (e.g. the --dest of `sample`)", Required = true };
-        var testExamples = new Option<string?>("--test-examples") { Description = "Held-out examples for --examples (IDX images or .npy features)" };
+        var testExamples = new Option<string?>("--test-examples") { Description = "Held-out examples for --examples (IDX images or .npy rows: images, or backbone features for head architectures)" };
         var testLabels = new Option<string?>("--test-labels") { Description = "Labels of --test-examples" };
         var epochs = new Option<int>("--fine-tune-epochs") { Description = "Also report accuracy after this many epochs of fine-tuning on the task's training rows", DefaultValueFactory = _ => 0 }
             .Check(v => v < 0 ? "--fine-tune-epochs cannot be negative" : null);
@@ -33,10 +33,10 @@ internal static class EvalCommand
             var run = new RunFolder(p.GetValue(output)!);
             var config = Cli.RunConfig(run);
             using var runData = RunData.Prepare(config, run, p.GetValue(data), Cli.Log);
-            var (train, test, name) = input.Resolve(p, runData);
-            if (p.GetValue(testExamples) is { } te)
-                test = TaskInput.Features(RawDiffusion.Tasks.UserData.Load(te, p.GetValue(testLabels)!), runData.Backbone);
             var architecture = ZooManifest.Load(run.Zoo).Architecture;
+            var (train, test, name) = input.ResolveInputs(p, runData, architecture);
+            if (p.GetValue(testExamples) is { } te)
+                test = TaskInput.Inputs(RawDiffusion.Tasks.UserData.Load(te, p.GetValue(testLabels)!), runData, architecture);
             if (test!.ClassCount != architecture.Classes)
                 throw new ArgumentException($"{test.Source}: {test.ClassCount} classes, the architecture \"{architecture.Name}\" has {architecture.Classes} outputs");
             string path = p.GetValue(weights)!;

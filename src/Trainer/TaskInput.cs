@@ -1,19 +1,21 @@
 using System.CommandLine;
 using RawDiffusion.Pipeline;
 using RawDiffusion.Tasks;
+using RawDiffusion.Zoo;
 
 namespace RawDiffusion.Trainer;
 
 /// <summary>
 /// Which task `sample` and `eval` work on: a task id of the run's domains (`--task fashion-mnist:3-7-1-0-9`, its rows
 /// taken from the run's data), or the user's own labelled data (`--examples` IDX images or .npy features with
-/// `--labels`; labels 0..k-1 are the generated classifier's outputs in that order). Images go through the run's
-/// backbone; .npy rows must already be backbone-sized features.
+/// `--labels`; labels 0..k-1 are the generated classifier's outputs in that order). Support sets always come from
+/// backbone features (images go through the run's backbone; .npy rows may already be backbone-sized features); the rows
+/// weights are evaluated on are what the architecture takes: features for heads, images for pixel architectures.
 /// </summary>
 internal sealed class TaskInput
 {
     public Option<string?> Task { get; } = new("--task") { Description = "Task id \"domain:c0-c1-...\" (domains: fashion-mnist, mnist-digits); output j predicts class c_j" };
-    public Option<string?> Examples { get; } = new("--examples") { Description = "Your labelled examples: IDX images (.idx, -ubyte, .gz) or .npy features [N, F]" };
+    public Option<string?> Examples { get; } = new("--examples") { Description = "Your labelled examples: IDX images (.idx, -ubyte, .gz) or .npy rows [N, F] (images, or backbone features)" };
     public Option<string?> Labels { get; } = new("--labels") { Description = "Labels for --examples: IDX or .npy, values 0..k-1 in the order of the classifier's outputs" };
 
     public void AddTo(Command command)
@@ -29,7 +31,8 @@ internal sealed class TaskInput
         });
     }
 
-    /// <summary>The task's rows as features in its class order: (rows support sets and fine-tuning draw from, held-out rows if known).</summary>
+    /// <summary>The task's rows as backbone features in its class order (what support sets are drawn from): (training
+    /// rows, held-out rows if known, name).</summary>
     public (FeatureSet Train, FeatureSet? Test, string Name) Resolve(ParseResult parse, RunData data)
     {
         var id = parse.GetValue(Task);
@@ -43,12 +46,39 @@ internal sealed class TaskInput
         return (Features(UserData.Load(examples, labels), data.Backbone), null, Path.GetFileName(examples));
     }
 
+    /// <summary>The task's rows as the architecture takes them (features for heads, pixels for image networks), for
+    /// evaluating and fine-tuning weights: (training rows, held-out rows if known, name).</summary>
+    public (FeatureSet Train, FeatureSet? Test, string Name) ResolveInputs(ParseResult parse, RunData data, TargetArchitecture architecture)
+    {
+        var id = parse.GetValue(Task);
+        if (id != null)
+        {
+            var task = Parse(id);
+            var (train, test) = data.InputsFor(task, architecture);
+            return (train, test, task.Id);
+        }
+        string examples = parse.GetValue(Examples)!, labels = parse.GetValue(Labels)!;
+        return (Inputs(UserData.Load(examples, labels), data, architecture), null, Path.GetFileName(examples));
+    }
+
     /// <summary>User rows as backbone features: images through the backbone, features checked for length.</summary>
     public static FeatureSet Features(FeatureSet rows, FeatureBackbone backbone)
     {
         if (rows.FeatureLength == backbone.Inputs) return backbone.Extract(rows);
         if (rows.FeatureLength == backbone.FeatureLength) return rows;
         throw new ArgumentException($"{rows.Source}: rows of {rows.FeatureLength} values are neither {backbone.Inputs}-pixel images for the backbone nor its {backbone.FeatureLength} features");
+    }
+
+    /// <summary>User rows as the architecture's inputs: for heads as <see cref="Features"/>; a pixel architecture needs
+    /// images of its size (features have lost the pixels it reads), shaped like the run's images.</summary>
+    public static FeatureSet Inputs(FeatureSet rows, RunData data, TargetArchitecture architecture)
+    {
+        if (!RunData.TakesPixels(architecture)) return Features(rows, data.Backbone);
+        if (rows.FeatureLength == architecture.Inputs && architecture.Inputs == data.TrainPixels.FeatureLength)
+            return new FeatureSet(rows.Features, rows.Labels, data.TrainPixels.SampleShape, rows.ClassNames, rows.Source);
+        if (rows.FeatureLength == data.Backbone.FeatureLength)
+            throw new ArgumentException($"{rows.Source}: rows of {rows.FeatureLength} values are backbone features, but the run's architecture \"{architecture.Name}\" takes {architecture.Inputs}-pixel images; give images (IDX, or .npy rows of {architecture.Inputs} pixels)");
+        throw new ArgumentException($"{rows.Source}: rows of {rows.FeatureLength} values are not the {architecture.Inputs}-pixel images the run's architecture \"{architecture.Name}\" takes");
     }
 
     public static TaskSpec Parse(string id)

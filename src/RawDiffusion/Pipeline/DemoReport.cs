@@ -78,9 +78,10 @@ public sealed class DemoReport
             foreach (var task in tasks)
             {
                 cancel.ThrowIfCancellationRequested();
-                var (train, test) = data.For(task);
+                // The condition comes from backbone features; the networks are scored and fine-tuned on the rows they take.
+                var (train, test) = data.InputsFor(task, architecture);
                 var g = new Generator((ulong)config.Sampling.Seed * 1_000_003 + (ulong)results.Count);
-                var embedding = generator.Embed(train, g);
+                var embedding = generator.Embed(data.For(task).Train, g);
                 var samples = generator.Generate(embedding, config.Sampling.Samples, g);
                 var generated = samples.Select(w => Evaluation.Accuracy(architecture, w, test)).ToArray();
                 int seenIndex = zoo.Tasks.ToList().IndexOf(task);

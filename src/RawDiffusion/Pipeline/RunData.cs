@@ -1,26 +1,31 @@
 using RawDiffusion.Data;
 using RawDiffusion.Tasks;
 using RawDiffusion.Training;
+using RawDiffusion.Zoo;
 
 namespace RawDiffusion.Pipeline;
 
 /// <summary>
-/// The features every stage works on: the backbone (trained once on images of the zoo's domain that no task uses,
-/// then frozen and saved in the run folder) applied to the rest of that domain's train split, its test split, and
-/// both splits of the cross domain.
+/// The rows every stage works on: the backbone (trained once on images of the zoo's domain that no task uses, then
+/// frozen and saved in the run folder) applied to the rest of that domain's train split, its test split, and both
+/// splits of the cross domain; beside each, the same rows as raw pixels. Support sets and the dataset encoder always
+/// see backbone features (D2NWG's frozen-encoder condition); the zoo's networks see whichever their architecture takes.
 /// </summary>
 public sealed class RunData : IDisposable
 {
-    RunData(FeatureBackbone backbone, FeatureSet train, FeatureSet test, FeatureSet? crossTrain, FeatureSet? crossTest, string domain, string crossDomain)
+    RunData(FeatureBackbone backbone, Rows train, Rows test, Rows? crossTrain, Rows? crossTest, string domain, string crossDomain)
     {
         Backbone = backbone;
-        Train = train;
-        Test = test;
-        CrossTrain = crossTrain;
-        CrossTest = crossTest;
+        (Train, TrainPixels) = train;
+        (Test, TestPixels) = test;
+        (CrossTrain, CrossTrainPixels) = crossTrain ?? default;
+        (CrossTest, CrossTestPixels) = crossTest ?? default;
         this.domain = domain;
         this.crossDomain = crossDomain;
     }
+
+    /// <summary>One split as backbone features and as the pixels they came from, row for row.</summary>
+    readonly record struct Rows(FeatureSet Features, FeatureSet Pixels);
 
     readonly string domain, crossDomain;
 
@@ -30,12 +35,38 @@ public sealed class RunData : IDisposable
     public FeatureSet Test { get; }
     public FeatureSet? CrossTrain { get; }
     public FeatureSet? CrossTest { get; }
+    /// <summary>The images of <see cref="Train"/> as pixels ([1, H, W]), in the same order.</summary>
+    public FeatureSet TrainPixels { get; }
+    public FeatureSet TestPixels { get; }
+    public FeatureSet? CrossTrainPixels { get; }
+    public FeatureSet? CrossTestPixels { get; }
 
-    /// <summary>Training rows (support sets are drawn from them) and held-out rows of a task, relabelled in its class order.</summary>
+    /// <summary>A task's training rows (support sets are drawn from them) and held-out rows as backbone features,
+    /// relabelled in its class order.</summary>
     public (FeatureSet Train, FeatureSet Test) For(TaskSpec task)
     {
-        if (task.Domain == domain) return (Train.ForTask(task), Test.ForTask(task));
-        if (task.Domain == crossDomain && CrossTrain != null) return (CrossTrain.ForTask(task), CrossTest!.ForTask(task));
+        var (train, test) = Splits(task);
+        return (train.Features.ForTask(task), test.Features.ForTask(task));
+    }
+
+    /// <summary>A task's training and held-out rows as the architecture takes them: backbone features for heads, pixels
+    /// for image networks and pixel-wide MLPs (the same rows, in the same order, as <see cref="For"/>).</summary>
+    public (FeatureSet Train, FeatureSet Test) InputsFor(TaskSpec task, TargetArchitecture architecture)
+    {
+        if (!TakesPixels(architecture)) return For(task);
+        if (architecture.Inputs != TrainPixels.FeatureLength)
+            throw new ArgumentException($"architecture \"{architecture.Name}\" takes {architecture.Inputs} pixels per image, the run's images have {TrainPixels.FeatureLength} ([{string.Join(", ", TrainPixels.SampleShape)}])");
+        var (train, test) = Splits(task);
+        return (train.Pixels.ForTask(task), test.Pixels.ForTask(task));
+    }
+
+    /// <summary>Whether the architecture takes raw pixels (image networks, MLPs as wide as an image) rather than backbone features.</summary>
+    public static bool TakesPixels(TargetArchitecture architecture) => ZooFeatures.Default(architecture).Kind == ZooFeatures.PixelsKind;
+
+    (Rows Train, Rows Test) Splits(TaskSpec task)
+    {
+        if (task.Domain == domain) return (new(Train, TrainPixels), new(Test, TestPixels));
+        if (task.Domain == crossDomain && CrossTrain != null) return (new(CrossTrain, CrossTrainPixels!), new(CrossTest!, CrossTestPixels!));
         throw new ArgumentException($"task {task.Id}: domain \"{task.Domain}\" is neither the zoo's ({domain}) nor the cross domain ({crossDomain})");
     }
 
@@ -63,13 +94,14 @@ public sealed class RunData : IDisposable
             Directory.CreateDirectory(run.Root);
             backbone.Save(run.Backbone);
         }
-        FeatureSet? crossTrain = null, crossTest = null;
+        Rows Both(FeatureSet pixels) => new(backbone.Extract(pixels), pixels);
+        Rows? crossTrain = null, crossTest = null;
         if (config.Tasks.CrossDomainTasks > 0)
         {
-            crossTrain = backbone.Extract(Domains.Images(config.Tasks.CrossDomain, Split.Train, dataRoot));
-            crossTest = backbone.Extract(Domains.Images(config.Tasks.CrossDomain, Split.Test, dataRoot));
+            crossTrain = Both(Domains.Images(config.Tasks.CrossDomain, Split.Train, dataRoot));
+            crossTest = Both(Domains.Images(config.Tasks.CrossDomain, Split.Test, dataRoot));
         }
-        return new RunData(backbone, backbone.Extract(taskImages), backbone.Extract(testImages), crossTrain, crossTest, config.Tasks.Domain, config.Tasks.CrossDomain);
+        return new RunData(backbone, Both(taskImages), Both(testImages), crossTrain, crossTest, config.Tasks.Domain, config.Tasks.CrossDomain);
     }
 
     public void Dispose() => Backbone.Dispose();

@@ -7,12 +7,12 @@ namespace RawDiffusion.Pipeline;
 /// shard of it.</summary>
 public static class ZooStage
 {
-    /// <summary>The zoo's architecture: the configured one with the backbone's feature length as inputs (for heads)
-    /// and the task's class count as outputs.</summary>
+    /// <summary>The zoo's architecture: the configured one with the backbone's feature length as inputs (for heads;
+    /// pixel architectures keep theirs) and the task's class count as outputs.</summary>
     public static TargetArchitecture Architecture(PipelineConfig config)
     {
         var a = TargetArchitecture.Resolve(config.Zoo.Architecture).WithClasses(config.Tasks.ClassesPerTask);
-        return a.Kind == TargetArchitecture.MlpKind && a.Inputs != 784 ? a with { Inputs = config.Backbone.Hidden[^1] } : a;
+        return a.Kind == TargetArchitecture.MlpKind && !RunData.TakesPixels(a) ? a with { Inputs = config.Backbone.Hidden[^1] } : a;
     }
 
     /// <summary>The task lists of the run: drawn and saved on first use, then read back (and checked against the config).</summary>
@@ -31,13 +31,17 @@ public static class ZooStage
         return stored;
     }
 
+    /// <summary>Trains the zoo (or the shard's part of it) on the seen tasks' rows as the architecture takes them.</summary>
     public static ZooManifest Build(PipelineConfig config, RunFolder run, RunData data, ShardSpec shard,
                                     IProgress<ZooBuildProgress>? progress = null, CancellationToken cancel = default)
     {
         var tasks = Tasks(config, run);
         var architecture = Architecture(config);
-        bool pixels = architecture.Kind != TargetArchitecture.MlpKind || architecture.Inputs == 784;
-        if (pixels) throw new ArgumentException($"zoo.architecture \"{architecture.Name}\" takes pixels; the pipeline's zoo is built on backbone features (use a head: linear-head or two-layer-head, or build a pixel zoo and import it)");
+        // Heads train on the backbone's features; image networks and pixel-wide MLPs on the same rows as raw pixels.
+        bool pixels = RunData.TakesPixels(architecture);
+        FeatureSet train = pixels ? data.TrainPixels : data.Train, test = pixels ? data.TestPixels : data.Test;
+        if (pixels && architecture.Inputs != train.FeatureLength)
+            throw new ArgumentException($"zoo.architecture \"{architecture.Name}\" takes {architecture.Inputs} pixels per image, {config.Tasks.Domain} images have {train.FeatureLength}");
         var options = new ZooBuildOptions
         {
             Architecture = architecture,
@@ -48,9 +52,10 @@ public static class ZooStage
             BatchSize = config.Zoo.BatchSize,
             LearningRate = config.Zoo.LearningRate,
             WeightDecay = config.Zoo.WeightDecay,
-            Features = ZooFeatures.FromBackbone(data.Train.FeatureLength, Path.GetRelativePath(run.Zoo, run.Backbone)),
-            Data = new ZooData { Domain = config.Tasks.Domain, Train = data.Train.Source, Test = data.Test.Source },
+            Features = pixels ? ZooFeatures.Pixels(train.SampleShape[1], train.SampleShape[2])
+                              : ZooFeatures.FromBackbone(train.FeatureLength, Path.GetRelativePath(run.Zoo, run.Backbone)),
+            Data = new ZooData { Domain = config.Tasks.Domain, Train = train.Source, Test = test.Source },
         };
-        return ZooBuilder.Build(options, data.Train, data.Test, run.Zoo, shard, progress, cancel);
+        return ZooBuilder.Build(options, train, test, run.Zoo, shard, progress, cancel);
     }
 }

@@ -1,4 +1,5 @@
 using RawDiffusion.Pipeline;
+using RawDiffusion.Zoo;
 
 namespace RawDiffusion.Tests.Pipeline;
 
@@ -42,6 +43,18 @@ internal static class TinyPipeline
     """;
 
     public static PipelineConfig Config => PipelineConfig.Parse(Json, "tiny");
+
+    /// <summary>A pixel architecture small enough for the tiny pipeline: an MLP on the 784 raw pixels (784*8+8 + 8*3+3 = 6,307 weights).</summary>
+    public static readonly TargetArchitecture PixelArchitecture = new() { Name = "tiny-pixel-mlp", Kind = TargetArchitecture.MlpKind, Inputs = 784, Hidden = [8], Classes = 3 };
+
+    /// <summary>The tiny config with <see cref="PixelArchitecture"/> (written to <paramref name="architecturePath"/>) as
+    /// the zoo's architecture and the VAE as long as its weights.</summary>
+    public static string PixelJson(string architecturePath)
+    {
+        File.WriteAllText(architecturePath, PixelArchitecture.ToJson());
+        return Json.Replace("\"architecture\": \"linear-head\"", $"\"architecture\": {System.Text.Json.JsonSerializer.Serialize(architecturePath)}")
+                   .Replace("\"vectorLength\": 51,", $"\"vectorLength\": {PixelArchitecture.ParameterCount},");
+    }
 
     /// <summary>The tiny config as a file, for the CLI and for PipelineConfig.Load.</summary>
     public static string WriteTo(string path)

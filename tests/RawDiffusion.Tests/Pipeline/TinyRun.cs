@@ -3,25 +3,35 @@ using RawDiffusion.Pipeline;
 namespace RawDiffusion.Tests.Pipeline;
 
 /// <summary>
-/// One finished run of <see cref="TinyPipeline"/> (every stage, report included) in a temporary folder, made once on
-/// first use and shared by the tests that only read it; tests that change files work on a <see cref="CopyTo"/> of it.
-/// The folder is deleted when the test process exits.
+/// One finished run of <see cref="TinyPipeline"/> (every stage, report included; a zoo of heads or of a pixel
+/// architecture) in a temporary folder, made once on first use and shared by the tests that only read it; tests that
+/// change files work on a <see cref="CopyTo"/> of it. The folder is deleted when the test process exits.
 /// </summary>
 internal sealed class TinyRun
 {
-    static readonly Lazy<TinyRun> shared = new(() => new TinyRun(), LazyThreadSafetyMode.ExecutionAndPublication);
+    static readonly Lazy<TinyRun> shared = new(() => new TinyRun(_ => TinyPipeline.Json), LazyThreadSafetyMode.ExecutionAndPublication);
+    static readonly Lazy<TinyRun> pixels = new(() => new TinyRun(files => TinyPipeline.PixelJson(Path.Combine(files, "tiny-pixel-mlp.json"))),
+                                               LazyThreadSafetyMode.ExecutionAndPublication);
 
     public static TinyRun Shared => shared.Value;
 
-    TinyRun()
+    /// <summary>The tiny run with <see cref="TinyPipeline.PixelArchitecture"/> as the zoo's architecture (its JSON file
+    /// lies in a folder beside the run's).</summary>
+    public static TinyRun Pixels => pixels.Value;
+
+    /// <param name="json">The config, given a folder for files it refers to.</param>
+    TinyRun(Func<string, string> json)
     {
         Root = Path.Combine(Path.GetTempPath(), "rawdiffusion-tinyrun-" + Guid.NewGuid().ToString("N"));
+        string files = Root + "-files";
         AppDomain.CurrentDomain.ProcessExit += (_, _) =>
         {
-            try { Directory.Delete(Root, recursive: true); }
-            catch (IOException) { }
+            foreach (var folder in new[] { Root, files })
+                try { if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true); }
+                catch (IOException) { }
         };
-        Config = TinyPipeline.Config;
+        Directory.CreateDirectory(files);
+        Config = PipelineConfig.Parse(json(files), "tiny");
         Folder = new RunFolder(Root);
         PipelineRun.PrepareFolder(Config, Folder, resume: false);
         Report = PipelineRun.RunAll(Config, Folder, null, new StageOptions())

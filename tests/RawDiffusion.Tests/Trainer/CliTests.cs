@@ -237,6 +237,32 @@ public class CliTests
     }
 
     [Fact]
+    public void EvalOnAPixelRunTakesImagesNotFeatures()
+    {
+        using var folder = new TempFolder();
+        var run = TinyRun.Pixels.CopyTo(folder.File("run"));
+        string dest = folder.File("samples");
+        var (code, output) = Invoke("sample", "--out", run.Root, "--task", SeenTask(run), "--dest", dest, "--samples", "1");
+        Assert.True(code == 0, output);
+        (code, output) = Invoke("eval", "--out", run.Root, "--weights", dest, "--task", SeenTask(run), "--fine-tune-epochs", "1");
+        Assert.True(code == 0, output);
+        Assert.Contains("sample-000.safetensors", output);
+
+        var (images, labels) = UserNpy(folder, run, features: false);
+        (code, output) = Invoke("eval", "--out", run.Root, "--weights", dest, "--examples", images, "--labels", labels, "--test-examples", images, "--test-labels", labels);
+        Assert.True(code == 0, output);
+        Assert.Contains("test accuracy on 60", output);
+
+        using var featureFolder = new TempFolder();
+        var (features, featureLabels) = UserNpy(featureFolder, run, features: true);
+        AssertFails("are backbone features, but the run's architecture \"tiny-pixel-mlp\" takes 784-pixel images",
+                    "eval", "--out", run.Root, "--weights", dest, "--examples", images, "--labels", labels, "--test-examples", features, "--test-labels", featureLabels);
+        // Support sets are backbone features whatever the architecture, so `sample` takes features too.
+        (code, output) = Invoke("sample", "--out", run.Root, "--examples", features, "--labels", featureLabels, "--dest", folder.File("from-features"), "--samples", "1");
+        Assert.True(code == 0, output);
+    }
+
+    [Fact]
     public void TrainEncoderWithATruncatedVaeNamesIt()
     {
         using var folder = new TempFolder();
