@@ -83,13 +83,7 @@ internal sealed class TaskInput
 
     public static TaskSpec Parse(string id)
     {
-        int colon = id.IndexOf(':');
-        if (colon <= 0) throw new ArgumentException($"--task \"{id}\": expected \"domain:c0-c1-...\", e.g. fashion-mnist:3-7-1-0-9");
-        string domain = id[..colon];
-        var parts = id[(colon + 1)..].Split('-');
-        var classes = new int[parts.Length];
-        for (int i = 0; i < parts.Length; i++)
-            if (!int.TryParse(parts[i], out classes[i])) throw new ArgumentException($"--task \"{id}\": \"{parts[i]}\" is not a class index");
-        return TaskSpec.Create(domain, classes, Domains.ClassNames(domain));
+        try { return TaskSpec.Parse(id, RawDiffusion.Data.Datasets.ClassNamesByDomain); }
+        catch (FormatException e) { throw new ArgumentException($"--task: {e.Message}", e); }
     }
 }

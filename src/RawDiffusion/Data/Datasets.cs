@@ -25,6 +25,13 @@ public static class Datasets
     public static IReadOnlyList<string> DigitClassNames { get; } = Array.AsReadOnly(
         Enumerable.Range(0, 10).Select(d => d.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray());
 
+    /// <summary>The class names of the shipped domains, by domain name (the data folder's subfolder name).</summary>
+    public static IReadOnlyDictionary<string, IReadOnlyList<string>> ClassNamesByDomain { get; } = new Dictionary<string, IReadOnlyList<string>>
+    {
+        [FashionMnistFolder] = FashionMnistClassNames,
+        [MnistDigitsFolder] = DigitClassNames,
+    };
+
     /// <summary>
     /// Fashion-MNIST (Zalando Research), 28x28, 10 classes. <paramref name="root"/>: a folder holding
     /// the standard IDX files (e.g. /usr/share/datasets/fashion-mnist) or a data folder with a

@@ -54,6 +54,7 @@ public sealed class DemoReport
         var splits = ZooStage.Tasks(config, run);
         var architecture = generator.Architecture;
         var rowsByTask = zoo.RowsByTask();
+        var seenIndex = zoo.Tasks.Select((t, i) => (t.Id, i)).ToDictionary(p => p.Id, p => p.i);
         var zooWeights = Enumerable.Range(0, zoo.Count).Select(r => zoo.Layout.Unflatten(zoo.Raw.AsSpan(r * zoo.Length, zoo.Length))).ToArray();
         var meanVector = new float[zoo.Length];
         for (int r = 0; r < zoo.Count; r++)
@@ -84,8 +85,7 @@ public sealed class DemoReport
                 var embedding = generator.Embed(data.For(task).Train, g);
                 var samples = generator.Generate(embedding, config.Sampling.Samples, g);
                 var generated = samples.Select(w => Evaluation.Accuracy(architecture, w, test)).ToArray();
-                int seenIndex = zoo.Tasks.ToList().IndexOf(task);
-                double[]? own = seenIndex < 0 ? null : rowsByTask[seenIndex].Select(r => Evaluation.Accuracy(architecture, zooWeights[r], test)).ToArray();
+                double[]? own = !seenIndex.TryGetValue(task.Id, out int seenRow) ? null : rowsByTask[seenRow].Select(r => Evaluation.Accuracy(architecture, zooWeights[r], test)).ToArray();
                 var randomInits = Enumerable.Range(0, config.Sampling.Samples).Select(s => Evaluation.RandomWeights(architecture, (ulong)(1000 + s))).ToArray();
                 double random = randomInits.Average(w => Evaluation.Accuracy(architecture, w, test));
                 int nearest = Enumerable.Range(0, seenEmbeddings.Length).MinBy(t => seenEmbeddings[t].Select((x, j) => (x - embedding[j]) * (double)(x - embedding[j])).Sum());

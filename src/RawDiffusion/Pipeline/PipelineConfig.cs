@@ -110,17 +110,8 @@ public sealed record PipelineConfig
     }
 
     /// <summary>configs/demo.json, from a configs/ folder next to the program or in the repository.</summary>
-    public static string DefaultPath()
-    {
-        var starts = new[] { AppContext.BaseDirectory, Directory.GetCurrentDirectory() };
-        foreach (var start in starts)
-            for (var d = new DirectoryInfo(start); d != null; d = d.Parent)
-            {
-                var file = Path.Combine(d.FullName, "configs", DefaultFile);
-                if (File.Exists(file)) return file;
-            }
-        throw new FileNotFoundException($"configs/{DefaultFile} not found next to the program or in any folder above the current one; pass --config");
-    }
+    public static string DefaultPath() => ModelConfig.FindConfigFile(DefaultFile)
+        ?? throw new FileNotFoundException($"configs/{DefaultFile} not found next to the program or in any folder above the current one; pass --config");
 
     public static PipelineConfig Parse(string json, string source = "config")
     {

@@ -38,14 +38,10 @@ public sealed record TaskSplits(IReadOnlyList<TaskSpec> Seen, IReadOnlyList<Task
 /// <summary>The labelled image domains shipped in data/ (or found through RAWDIFFUSION_DATA).</summary>
 public static class Domains
 {
-    public const string FashionMnist = "fashion-mnist", MnistDigits = "mnist-digits";
+    public const string FashionMnist = Datasets.FashionMnistFolder, MnistDigits = Datasets.MnistDigitsFolder;
 
-    public static IReadOnlyList<string> ClassNames(string domain) => domain switch
-    {
-        FashionMnist => Datasets.FashionMnistClassNames,
-        MnistDigits => Datasets.DigitClassNames,
-        _ => throw new ArgumentException($"unknown domain \"{domain}\" (choose from {FashionMnist}, {MnistDigits})"),
-    };
+    public static IReadOnlyList<string> ClassNames(string domain) =>
+        Datasets.ClassNamesByDomain.TryGetValue(domain, out var names) ? names : throw new ArgumentException($"unknown domain \"{domain}\" (choose from {FashionMnist}, {MnistDigits})");
 
     public static FeatureSet Images(string domain, Split split, string? dataRoot) => FeatureSet.FromImages(domain switch
     {

@@ -20,6 +20,23 @@ public sealed record TaskSpec(string Id, string Domain, int[] Classes, string[] 
         return new TaskSpec(IdOf(domain, classes), domain, classes.ToArray(), classes.Select(c => domainClassNames[c]).ToArray());
     }
 
+    /// <summary>The task an id "domain:c0-c1-..." names; the domain must be one of <paramref name="domainClassNames"/>.</summary>
+    public static TaskSpec Parse(string id, IReadOnlyDictionary<string, IReadOnlyList<string>> domainClassNames)
+    {
+        int colon = id.LastIndexOf(':');
+        if (colon <= 0) throw new FormatException($"\"{id}\" is not a task id \"domain:c0-c1-...\" (e.g. fashion-mnist:3-7-1-0-9)");
+        string domain = id[..colon];
+        if (!domainClassNames.TryGetValue(domain, out var names))
+            throw new FormatException($"unknown task domain \"{domain}\" (known: {string.Join(", ", domainClassNames.Keys)})");
+        var parts = id[(colon + 1)..].Split('-');
+        var classes = new int[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+            if (!int.TryParse(parts[i], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out classes[i]))
+                throw new FormatException($"bad class list \"{id[(colon + 1)..]}\" in \"{id}\": \"{parts[i]}\" is not a class index (write e.g. 0-3-7)");
+        try { return Create(domain, classes, names); }
+        catch (ArgumentException e) { throw new FormatException($"bad class list in \"{id}\": {e.Message}", e); }
+    }
+
     public static string IdOf(string domain, int[] classes) => $"{domain}:{string.Join("-", classes)}";
 
     /// <summary>The same classes regardless of order.</summary>

@@ -20,17 +20,7 @@ public static class ZooCheckpoint
     /// </summary>
     public static void Write(string path, TargetArchitecture architecture, IReadOnlyDictionary<string, float[]> tensors, ZooCheckpointEntry entry)
     {
-        var specs = architecture.Tensors;
-        foreach (var spec in specs)
-        {
-            if (!tensors.TryGetValue(spec.Name, out var values))
-                throw new ArgumentException($"{path}: tensor \"{spec.Name}\" of architecture \"{architecture.Name}\" is missing", nameof(tensors));
-            if (values.Length != spec.Numel)
-                throw new ArgumentException($"{path}: tensor \"{spec.Name}\" has {values.Length} values, architecture \"{architecture.Name}\" needs {spec}", nameof(tensors));
-        }
-        foreach (var extra in tensors.Keys.Except(specs.Select(s => s.Name)))
-            throw new ArgumentException($"{path}: tensor \"{extra}\" is not part of architecture \"{architecture.Name}\"", nameof(tensors));
-
+        var entries = WeightsFile.Entries(path, architecture, tensors);
         var metadata = new Dictionary<string, string>
         {
             [FormatKey] = FormatTag,
@@ -44,7 +34,6 @@ public static class ZooCheckpoint
         if (entry.TestAccuracy is { } test) metadata[TestAccuracyKey] = test.ToString("R", CultureInfo.InvariantCulture);
 
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        var entries = specs.Select(s => new SafeTensorEntry(s.Name, s.Shape.Select(d => (long)d).ToArray(), tensors[s.Name])).ToArray();
         SafeTensorsWriter.Write(path, entries, metadata, SafeTensorDType.F32);
     }
 
@@ -63,20 +52,7 @@ public static class ZooCheckpoint
         if (classes != architecture.Classes)
             throw new FormatException($"{path}: metadata \"{ClassesKey}\" is {classes}, architecture \"{architecture.Name}\" has {architecture.Classes}");
 
-        var specs = architecture.Tensors;
-        var tensors = new Dictionary<string, float[]>();
-        foreach (var spec in specs)
-        {
-            if (!file.TryGet(spec.Name, out var info))
-                throw new FormatException($"{path}: tensor \"{spec.Name}\" of architecture \"{architecture.Name}\" is missing");
-            if (!info.Shape.SequenceEqual(spec.Shape.Select(d => (long)d)))
-                throw new FormatException($"{path}: tensor \"{spec.Name}\" has shape [{string.Join(", ", info.Shape)}], architecture \"{architecture.Name}\" needs {spec}");
-            if (info.DType != SafeTensorDType.F32)
-                throw new FormatException($"{path}: tensor \"{spec.Name}\" is {info.DType.HeaderName()}, zoo checkpoints store F32");
-            tensors[spec.Name] = file.ReadFloat32(spec.Name);
-        }
-        foreach (var extra in file.Tensors.Select(t => t.Name).Except(specs.Select(s => s.Name)))
-            throw new FormatException($"{path}: tensor \"{extra}\" is not part of architecture \"{architecture.Name}\"");
+        var tensors = WeightsFile.ReadTensors(file, path, architecture, float32Only: true);
         return (tensors, entry);
     }
 
@@ -87,12 +63,7 @@ public static class ZooCheckpoint
         return EntryOf(file, path);
     }
 
-    static SafeTensorsFile Open(string path)
-    {
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: zoo checkpoint not found", path);
-        try { return SafeTensorsFile.Open(path); }
-        catch (SafeTensorsFormatException e) { throw new FormatException($"{path}: not a readable zoo checkpoint: {e.Message}", e); }
-    }
+    static SafeTensorsFile Open(string path) => WeightsFile.Open(path, path, "zoo checkpoint");
 
     static ZooCheckpointEntry EntryOf(SafeTensorsFile file, string path)
     {

@@ -20,11 +20,7 @@ public static class ZooImporter
     static readonly string[] Columns = [FileColumn, TaskColumn, SeedColumn, EpochColumn, TrainAccuracyColumn, TestAccuracyColumn];
 
     /// <summary>Class names of the domains the repository ships: Fashion-MNIST and MNIST digits.</summary>
-    public static IReadOnlyDictionary<string, IReadOnlyList<string>> DefaultDomainClassNames { get; } = new Dictionary<string, IReadOnlyList<string>>
-    {
-        [Datasets.FashionMnistFolder] = Datasets.FashionMnistClassNames,
-        [Datasets.MnistDigitsFolder] = Datasets.DigitClassNames,
-    };
+    public static IReadOnlyDictionary<string, IReadOnlyList<string>> DefaultDomainClassNames => Datasets.ClassNamesByDomain;
 
     sealed record Row(int Line, string File, TaskSpec Task, int? Seed, int Epoch, double? TrainAccuracy, double? TestAccuracy, Dictionary<string, float[]> Tensors);
 
@@ -89,8 +85,6 @@ public static class ZooImporter
             if (!header.Contains(required))
                 throw new FormatException($"{csvPath}, line 1: required column \"{required}\" is missing (header: {lines[0]})");
 
-        var specs = architecture.Tensors;
-        string expected = $"architecture \"{architecture.Name}\" expects {string.Join(", ", specs)}";
         var rows = new List<Row>();
         for (int i = 1; i < lines.Length; i++)
         {
@@ -119,7 +113,9 @@ public static class ZooImporter
             if (epoch < 0) throw new FormatException($"{Where(EpochColumn)}: epoch {epoch} is negative");
             double? train = ParseAccuracy(Cell(TrainAccuracyColumn), Where(TrainAccuracyColumn));
             double? test = ParseAccuracy(Cell(TestAccuracyColumn), Where(TestAccuracyColumn));
-            var tensors = ReadTensors(path, specs, $"{csvPath}, line {line}: file \"{file}\"", expected);
+            Dictionary<string, float[]> tensors;
+            using (var weights = WeightsFile.Open(path, $"{csvPath}, line {line}: file \"{file}\"", "safetensors file"))
+                tensors = WeightsFile.ReadTensors(weights, $"{csvPath}, line {line}: file \"{file}\"", architecture);
             rows.Add(new Row(line, file, task, seed, epoch, train, test, tensors));
         }
         if (rows.Count == 0) throw new FormatException($"{csvPath}: no rows after the header; nothing to import");
@@ -155,18 +151,8 @@ public static class ZooImporter
     static TaskSpec ParseTask(string? text, string where, IReadOnlyDictionary<string, IReadOnlyList<string>> domainClassNames)
     {
         if (text == null) throw new FormatException($"{where}: no task given (expected \"domain:c0-c1-...\")");
-        int colon = text.LastIndexOf(':');
-        if (colon <= 0) throw new FormatException($"{where}: \"{text}\" is not a task id \"domain:c0-c1-...\"");
-        string domain = text[..colon];
-        if (!domainClassNames.TryGetValue(domain, out var names))
-            throw new FormatException($"{where}: unknown task domain \"{domain}\" (known: {string.Join(", ", domainClassNames.Keys)})");
-        var parts = text[(colon + 1)..].Split('-');
-        var classes = new int[parts.Length];
-        for (int i = 0; i < parts.Length; i++)
-            if (!int.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out classes[i]))
-                throw new FormatException($"{where}: bad class list \"{text[(colon + 1)..]}\" in \"{text}\": \"{parts[i]}\" is not a class index (write e.g. 0-3-7)");
-        try { return TaskSpec.Create(domain, classes, names); }
-        catch (ArgumentException e) { throw new FormatException($"{where}: bad class list in \"{text}\": {e.Message}", e); }
+        try { return TaskSpec.Parse(text, domainClassNames); }
+        catch (FormatException e) { throw new FormatException($"{where}: {e.Message}", e); }
     }
 
     static int? ParseInt(string? text, string where) =>
@@ -180,31 +166,6 @@ public static class ZooImporter
         if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !(value >= 0 && value <= 1))
             throw new FormatException($"{where}: \"{text}\" is not an accuracy between 0 and 1");
         return value;
-    }
-
-    /// <summary>The architecture's tensors from a safetensors file, as float32 whatever the stored float dtype.</summary>
-    static Dictionary<string, float[]> ReadTensors(string path, IReadOnlyList<TensorSpec> specs, string where, string expected)
-    {
-        SafeTensorsFile file;
-        try { file = SafeTensorsFile.Open(path); }
-        catch (SafeTensorsFormatException e) { throw new FormatException($"{where}: not a readable safetensors file: {e.Message}", e); }
-        using (file)
-        {
-            var tensors = new Dictionary<string, float[]>();
-            foreach (var spec in specs)
-            {
-                if (!file.TryGet(spec.Name, out var info))
-                    throw new FormatException($"{where}: tensor \"{spec.Name}\" is missing ({expected}; the file has {string.Join(", ", file.Tensors.Select(t => t.Name))})");
-                if (!info.Shape.SequenceEqual(spec.Shape.Select(d => (long)d)))
-                    throw new FormatException($"{where}: tensor \"{spec.Name}\" has shape [{string.Join(", ", info.Shape)}] ({expected})");
-                if (info.DType is not (SafeTensorDType.F32 or SafeTensorDType.F16 or SafeTensorDType.BF16 or SafeTensorDType.F64))
-                    throw new FormatException($"{where}: tensor \"{spec.Name}\" is {info.DType.HeaderName()}; weights must be F32, F16, BF16 or F64");
-                tensors[spec.Name] = file.ReadFloat32(spec.Name);
-            }
-            foreach (var extra in file.Tensors.Select(t => t.Name).Except(specs.Select(s => s.Name)))
-                throw new FormatException($"{where}: tensor \"{extra}\" is not part of the network ({expected})");
-            return tensors;
-        }
     }
 
     /// <summary>The cells of one CSV line: commas separate, double quotes enclose cells that contain commas ("" is a quote).</summary>

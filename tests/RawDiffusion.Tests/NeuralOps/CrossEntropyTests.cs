@@ -83,12 +83,12 @@ public class CrossEntropyTests
     [Fact]
     public void HardTargetGradientsMatchFiniteDifferences()
     {
-        var logits = Reference.Leaf(5, -2.0, 2.0, 4, 5);
+        var logits = Reference.LeafInRange(5, -2.0, 2.0, 4, 5);
         var targets = Tensor.FromArray(new[] { 1, 0, 4, 2 }, 4);
         foreach (var reduction in new[] { "mean", "sum", "none" })
             foreach (var smoothing in new[] { 0.0, 0.15 })
                 GradCheck.Check(t => F.CrossEntropy(t[0], targets, reduction, smoothing), [logits]);
-        var spatial = Reference.Leaf(6, -2.0, 2.0, 2, 3, 2, 2);
+        var spatial = Reference.LeafInRange(6, -2.0, 2.0, 2, 3, 2, 2);
         var spatialTargets = Tensor.FromArray(new[] { 0, 2, 1, 1, 2, 0, 0, 1 }, 2, 2, 2);
         GradCheck.Check(t => F.CrossEntropy(t[0], spatialTargets, "mean", 0.1), [spatial]);
         GradCheck.Check(t => F.NllLoss(t[0], spatialTargets, "none"), [spatial]);
@@ -118,12 +118,12 @@ public class CrossEntropyTests
     [Fact]
     public void SoftTargetGradientsReachLogitsAndProbabilities()
     {
-        var logits = Reference.Leaf(9, -2.0, 2.0, 3, 4);
-        var probs = Reference.Leaf(10, 0.0, 1.0, 3, 4);
+        var logits = Reference.LeafInRange(9, -2.0, 2.0, 3, 4);
+        var probs = Reference.LeafInRange(10, 0.0, 1.0, 3, 4);
         GradCheck.Check(t => F.CrossEntropy(t[0], t[1]), [logits, probs]);
         GradCheck.Check(t => F.CrossEntropy(t[0], t[1], "none", 0.3), [logits, probs]);
         var spatial = Reference.Leaf(11, 2, 3, 2);
-        var spatialProbs = Reference.Leaf(12, 0.0, 1.0, 2, 3, 2);
+        var spatialProbs = Reference.LeafInRange(12, 0.0, 1.0, 2, 3, 2);
         GradCheck.Check(t => F.CrossEntropy(t[0], t[1], "sum"), [spatial, spatialProbs]);
     }
 

@@ -12,9 +12,11 @@ public static class Reference
     }
 
     /// <summary>A float64 leaf tensor with random values (RequiresGrad on).</summary>
-    public static Tensor Leaf(int seed, params int[] shape) => Leaf(seed, -1, 1, shape);
+    public static Tensor Leaf(int seed, params int[] shape) => LeafInRange(seed, -1, 1, shape);
 
-    public static Tensor Leaf(int seed, double low, double high, params int[] shape)
+    /// <summary>A float64 leaf tensor with values uniform in [low, high) (RequiresGrad on). Named apart from <see cref="Leaf(int, int[])"/>
+    /// so integer bounds cannot silently bind to the shape.</summary>
+    public static Tensor LeafInRange(int seed, double low, double high, params int[] shape)
     {
         var t = Tensor.FromArray(RandomArray((int)ShapeMath.Numel(shape), seed, low, high), shape);
         t.RequiresGrad = true;

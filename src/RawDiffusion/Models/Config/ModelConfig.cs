@@ -63,14 +63,17 @@ public sealed record ModelConfig
     {
         if (!Presets.Contains(name))
             throw new ArgumentException($"unknown preset \"{name}\"; presets: {string.Join(", ", Presets)}", nameof(name));
+        return FindConfigFile(name + ".json") is { } file ? Load(file)
+            : throw new FileNotFoundException($"preset \"{name}\" not found: looked for {name}.json in a configs/ folder next to the program and in the repository");
+    }
+
+    /// <summary>A file in a configs/ folder next to the program, in the current folder, or in a folder above either
+    /// (tests and tools run from bin/ deep inside the repository); null when there is none.</summary>
+    internal static string? FindConfigFile(string fileName)
+    {
         var candidates = new[] { Path.Combine(AppContext.BaseDirectory, "configs"), Path.Combine(Directory.GetCurrentDirectory(), "configs") }
             .Concat(Ancestors(AppContext.BaseDirectory).Concat(Ancestors(Directory.GetCurrentDirectory())).Select(d => Path.Combine(d, "configs")));
-        foreach (var dir in candidates)
-        {
-            var file = Path.Combine(dir, name + ".json");
-            if (File.Exists(file)) return Load(file);
-        }
-        throw new FileNotFoundException($"preset \"{name}\" not found: looked for {name}.json in a configs/ folder next to the program and in the repository");
+        return candidates.Select(dir => Path.Combine(dir, fileName)).FirstOrDefault(File.Exists);
     }
 
     static IEnumerable<string> Ancestors(string dir)

@@ -7,32 +7,8 @@ namespace RawDiffusion.Training.Schedules;
 /// step &lt; warmup:  start + (peak - start)·step / warmup
 /// otherwise:      floor + (peak - floor)·(1 + cos(π·t)) / 2,   t = min(1, (step - warmup) / (total - warmup))
 /// </code></summary>
-public sealed class WarmupCosineSchedule : LearningRateSchedule
+public sealed class WarmupCosineSchedule(double peak, long warmupSteps, long totalSteps, double floor = 0, double warmupStart = 0)
+    : WarmupDecaySchedule(peak, warmupSteps, totalSteps, floor, warmupStart)
 {
-    public WarmupCosineSchedule(double peak, long warmupSteps, long totalSteps, double floor = 0, double warmupStart = 0)
-    {
-        CheckRate(peak, nameof(peak));
-        CheckRate(floor, nameof(floor));
-        CheckRate(warmupStart, nameof(warmupStart));
-        CheckPhases(warmupSteps, totalSteps);
-        Peak = peak;
-        WarmupSteps = warmupSteps;
-        TotalSteps = totalSteps;
-        Floor = floor;
-        WarmupStart = warmupStart;
-    }
-
-    public double Peak { get; }
-    public long WarmupSteps { get; }
-    public long TotalSteps { get; }
-    public double Floor { get; }
-    public double WarmupStart { get; }
-
-    public override double LearningRate(long step)
-    {
-        CheckStep(step);
-        if (step < WarmupSteps) return Warmup(step, WarmupSteps, WarmupStart, Peak);
-        double t = DecayProgress(step, WarmupSteps, TotalSteps);
-        return Floor + (Peak - Floor) * 0.5 * (1 + Math.Cos(Math.PI * t));
-    }
+    protected override double Decay(double t) => Floor + (Peak - Floor) * 0.5 * (1 + Math.Cos(Math.PI * t));
 }
