@@ -35,6 +35,7 @@ internal static class EvalCommand
             using var runData = RunData.Prepare(config, run, p.GetValue(data), Cli.Log);
             var architecture = ZooManifest.Load(run.Zoo).Architecture;
             var (train, test, name) = input.ResolveInputs(p, runData, architecture);
+            var fineTuning = config.Zoo with { LearningRate = p.GetValue(lr) };
             if (p.GetValue(testExamples) is { } te)
                 test = TaskInput.Inputs(RawDiffusion.Tasks.UserData.Load(te, p.GetValue(testLabels)!), runData, architecture);
             if (test!.ClassCount != architecture.Classes)
@@ -46,7 +47,7 @@ internal static class EvalCommand
             int e = p.GetValue(epochs);
             var table = new Table().Title($"{name}: test accuracy on {test.Count} held-out rows").AddColumns("weights", "accuracy", e > 0 ? $"after {e} fine-tuning epoch(s)" : "");
             void Row(string label, IReadOnlyDictionary<string, float[]> w) => table.AddRow(Markup.Escape(label), $"{100 * Evaluation.Accuracy(architecture, w, test):F1} %",
-                e > 0 ? $"{100 * Evaluation.FineTunedAccuracy(architecture, w, train, test, e, p.GetValue(lr), 5):F1} %" : "");
+                e > 0 ? $"{100 * Evaluation.FineTuneCurve(architecture, w, train, test, [e], fineTuning, 5)[1]:F1} %" : "");
             foreach (var file in files) Row(Path.GetFileName(file), WeightsFile.Load(file, architecture));
             Row("random initialisation", Evaluation.RandomWeights(architecture, 1000));
             AnsiConsole.Write(table);

@@ -87,6 +87,30 @@ internal static class Plots
         Save(plot, pngPath);
     }
 
+    /// <summary>Accuracy against fine-tuning epochs, one line per start with error bars (the 95% interval over tasks);
+    /// the x axis is log(1 + epochs) so 0, 1, 5 and 25 epochs are all readable.</summary>
+    public static void FineTuneCurves(string pngPath, string title, IReadOnlyList<int> epochs, IReadOnlyList<(string Label, IReadOnlyList<double> Mean, IReadOnlyList<double> Ci95)> starts)
+    {
+        if (starts.Count == 0) throw new ArgumentException("no fine-tuning curves to plot", nameof(starts));
+        var plot = new Plot();
+        double[] xs = epochs.Select(e => Math.Log(1 + e)).ToArray();
+        foreach (var (label, mean, ci) in starts)
+        {
+            var line = plot.Add.ScatterLine(xs, mean.ToArray());
+            line.LegendText = label;
+            line.LineWidth = 1.5f;
+            line.MarkerSize = 6;
+            var bars = plot.Add.ErrorBar(xs, mean.ToArray(), ci.ToArray());
+            bars.Color = line.Color;
+        }
+        plot.Axes.Bottom.SetTicks(xs, epochs.Select(e => e.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray());
+        plot.Title(title);
+        plot.XLabel("fine-tuning epochs");
+        plot.YLabel("test accuracy (%)");
+        plot.ShowLegend(Alignment.LowerRight);
+        Save(plot, pngPath);
+    }
+
     /// <summary>Linear interpolation between order statistics (NumPy's default).</summary>
     static double Quantile(double[] sorted, double q)
     {

@@ -46,10 +46,21 @@ internal static class RunCommand
 
     public static void Print(DemoReport report)
     {
-        var table = new Table().Title($"Test accuracy (%) of {report.Architecture} weights, {report.Samples} samples per task from {report.SupportPerClass} examples per class");
-        foreach (var c in DemoReport.Columns) table.AddColumn(new TableColumn(c) { Alignment = c == "tasks" ? Justify.Left : Justify.Right });
+        var table = new Table().Border(TableBorder.Simple)
+            .Title($"Test accuracy (%) of {report.Architecture} ({report.Layout}): {report.ConditionSets} support sets x {report.Samples} samples per task, {report.SupportPerClass} examples per class");
+        foreach (var c in report.Columns) table.AddColumn(new TableColumn(c) { Alignment = c == "tasks" ? Justify.Left : Justify.Right, Padding = new Padding(0, 0, 1, 0) });
         foreach (var row in report.Rows()) table.AddRow(row.Select(Markup.Escape).ToArray());
         AnsiConsole.Write(table);
+        AnsiConsole.MarkupLine(Markup.Escape($"gen: all samples; top{report.SelectTop}: best by support accuracy (no test labels); +sup: refined on the support set; " +
+                                             "proto / probe / near: prototype head, probe, nearest seen task from the same support set; zoo / mean / rand: own zoo models, zoo mean, random init. " +
+                                             "report.md explains each column."));
+        if (report.FineTuneEpochs.Length > 0)
+        {
+            var fine = new Table().Border(TableBorder.Simple).Title("Fine-tuning: test accuracy (%) after N epochs on the task's training rows");
+            foreach (var c in report.FineTuneColumns) fine.AddColumn(new TableColumn(c) { Alignment = c is "tasks" or "start" ? Justify.Left : Justify.Right });
+            foreach (var row in report.FineTuneRows()) fine.AddRow(row.Select(Markup.Escape).ToArray());
+            AnsiConsole.Write(fine);
+        }
         AnsiConsole.MarkupLineInterpolated($"finished in {report.Elapsed.TotalSeconds:F0} s");
     }
 
@@ -61,13 +72,22 @@ internal static class RunCommand
                 Plots.LossCurves(run.StageMetrics(stage), Path.Combine(run.Plots, stage + "-loss.png"), $"{stage} training loss", logScale: true);
         foreach (var group in report.Tasks.GroupBy(t => t.Group))
         {
-            var series = new List<(string, IReadOnlyList<double>)> { ("generated", group.SelectMany(t => t.Generated).Select(a => 100 * a).ToArray()) };
+            var series = new List<(string, IReadOnlyList<double>)> { ("generated", group.SelectMany(t => t.Generated.SelectMany(s => s)).Select(a => 100 * a).ToArray()) };
+            if (group.All(t => t.Refined != null)) series.Add(("generated + support", group.SelectMany(t => t.Refined!.SelectMany(s => s)).Select(a => 100 * a).ToArray()));
             if (group.All(t => t.Zoo != null)) series.Add(("zoo models", group.SelectMany(t => t.Zoo!).Select(a => 100 * a).ToArray()));
-            series.Add(("random init", group.Select(t => 100 * t.RandomInit).ToArray()));
+            series.Add(("prototype head", group.SelectMany(t => t.Prototype).Select(a => 100 * a).ToArray()));
+            series.Add(("probe", group.SelectMany(t => t.Probe).Select(a => 100 * a).ToArray()));
+            series.Add(("nearest seen task", group.SelectMany(t => t.Nearest).Select(a => 100 * a).ToArray()));
             series.Add(("mean of zoo", group.Select(t => 100 * t.MeanOfZoo).ToArray()));
-            series.Add(("nearest seen task", group.Select(t => 100 * t.Nearest).ToArray()));
-            var file = string.Concat(group.Key.Select(ch => char.IsLetterOrDigit(ch) ? ch : '-'));
+            series.Add(("random init", group.SelectMany(t => t.Random).Select(a => 100 * a).ToArray()));
+            var file = FileName(group.Key);
             Plots.AccuracyDistributions(Path.Combine(run.Plots, $"accuracy-{file}.png"), $"Test accuracy (%): {group.Key}", series);
         }
+        if (report.FineTuneEpochs.Length > 0)
+            foreach (var g in report.Groups())
+                Plots.FineTuneCurves(Path.Combine(run.Plots, $"fine-tune-{FileName(g.Group)}.png"), $"Fine-tuning: {g.Group}", [0, .. report.FineTuneEpochs],
+                    g.FineTune.Select(kv => (kv.Key, (IReadOnlyList<double>)kv.Value.Select(s => 100 * s.Mean).ToArray(), (IReadOnlyList<double>)kv.Value.Select(s => 100 * s.Ci95).ToArray())).ToArray());
     }
+
+    static string FileName(string group) => string.Concat(group.Select(ch => char.IsLetterOrDigit(ch) ? ch : '-'));
 }

@@ -29,7 +29,8 @@ internal static class SampleCommand
             using var generator = new WeightGenerator(config, run);
             var g = new Generator(p.GetValue(seed));
             int count = p.GetValue(samples) ?? config.Sampling.Samples;
-            var weights = generator.Generate(generator.Embed(train, g), count, g);
+            int perClass = config.Sampling.SupportPerClass;
+            var weights = generator.Generate(train.Select(train.SupportIndices(perClass, g)), perClass, count, g);
             string dest = p.GetValue(destination)!;
             Directory.CreateDirectory(dest);
             for (int s = 0; s < weights.Count; s++)

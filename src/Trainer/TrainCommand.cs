@@ -25,15 +25,13 @@ internal static class TrainCommand
         {
             var run = new RunFolder(p.GetValue(output)!);
             var config = Cli.RunConfig(run);
-            var options = Cli.Stages(p.GetValue(resume), cancel);
-            var vectors = ZooVectors.Load(config, run);
-            if (name == VaeStage.Name) return Done(VaeStage.Train(config, run, vectors, options).Interrupted, run.StageModel(name));
-            using var runData = RunData.Prepare(config, run, p.GetValue(data), Cli.Log);
-            float[] latents;
-            using (var vae = VaeStage.Load(config, run)) latents = VaeStage.Latents(vae, vectors);
-            var result = name == EncoderStage.Name
-                ? EncoderStage.Train(config, run, runData, vectors, latents, options)
-                : DiffusionStage.Train(config, run, runData, vectors, latents, options);
+            if (!PipelineRun.Stages(config).Contains(name))
+            {
+                Cli.Log($"vectors.layout is \"{config.Vectors.Layout}\": this run has no {name} stage (it trains {string.Join(", ", PipelineRun.Stages(config))})");
+                return 0;
+            }
+            using var context = new RunContext(config, run, p.GetValue(data), Cli.Log);
+            var result = PipelineRun.TrainStage(context, name, Cli.Stages(p.GetValue(resume), cancel));
             return Done(result.Interrupted, run.StageModel(name));
         }));
         return command;

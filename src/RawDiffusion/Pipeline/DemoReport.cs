@@ -8,44 +8,78 @@ using RawDiffusion.Zoo;
 
 namespace RawDiffusion.Pipeline;
 
-/// <summary>One task's results: accuracies (0..1) of every generated sample and of each baseline.</summary>
-public sealed record TaskResult(string Group, string Task, string[] ClassNames, double[] Generated, double[]? Zoo, double RandomInit, double MeanOfZoo,
-                                double Nearest, string NearestTask, double? GeneratedFineTuned, double? RandomFineTuned)
+/// <summary>
+/// One task's results, accuracies in 0..1. Per support set s (eval.conditionSets of them): the test and support accuracy
+/// of every generated sample, the support-refined samples, and the baselines that see the same support set. Per task:
+/// the zoo's own checkpoints (seen tasks), the mean of the zoo, random initialisations, and fine-tuning curves.
+/// </summary>
+public sealed record TaskResult(
+    string Group, string Task, string[] ClassNames,
+    double[][] Generated, double[][] GeneratedSupport, double[][]? Refined,
+    double[]? Zoo, double[] Prototype, double[] Probe, double[] Nearest, string[] NearestTask,
+    double MeanOfZoo, double[] Random, IReadOnlyDictionary<string, double[]> FineTune)
 {
-    public double GeneratedMean => Generated.Average();
-    public double GeneratedTop3 => Generated.OrderDescending().Take(3).Average();
+    public double GeneratedMean => Generated.SelectMany(s => s).Average();
+    /// <summary>Standard deviation over every generated sample of the task (all support sets).</summary>
+    public double GeneratedStd => Statistics.Std(Generated.SelectMany(s => s).ToArray());
+    public double? RefinedMean => Refined?.SelectMany(s => s).Average();
+
+    /// <summary>Mean test accuracy of the <paramref name="k"/> samples of each support set that classify that support set
+    /// best (ties keep sampling order), averaged over the sets: selection without test labels.</summary>
+    public double SelectedTop(int k) => Enumerable.Range(0, Generated.Length).Average(s =>
+        Enumerable.Range(0, Generated[s].Length).OrderByDescending(i => GeneratedSupport[s][i]).ThenBy(i => i).Take(k).Average(i => Generated[s][i]));
 }
 
-/// <summary>A group of tasks (seen, unseen combinations, cross-domain) averaged over its tasks.</summary>
-public sealed record GroupSummary(string Group, int Tasks, double GeneratedMean, double GeneratedTop3, double? Zoo, double RandomInit, double MeanOfZoo,
-                                  double Nearest, double? GeneratedFineTuned, double? RandomFineTuned);
+/// <summary>A report column over a group's tasks: the mean over tasks and the 95% interval of that mean.</summary>
+public sealed record Summary(double Mean, double Ci95)
+{
+    public static Summary? Of(IReadOnlyList<double>? perTask) => perTask == null || perTask.Count == 0 ? null : new(Statistics.Mean(perTask), Statistics.Ci95(perTask));
+}
+
+/// <summary>A group of tasks (seen, unseen combinations, cross-domain): each column's mean over tasks with its 95% interval.</summary>
+public sealed record GroupSummary(string Group, int Tasks, Summary Generated, Summary GeneratedStd, Summary SelectedTop, Summary? Refined,
+                                  Summary Prototype, Summary Probe, Summary Nearest, Summary? Zoo, Summary MeanOfZoo, Summary Random,
+                                  IReadOnlyDictionary<string, Summary[]> FineTune);
 
 /// <summary>
-/// The demo's comparison: for seen tasks, unseen class combinations and cross-domain tasks, weights generated from
-/// K examples per class against the zoo's own models, random initialisation, the mean of the zoo, and retrieval of
-/// the nearest seen task's models by dataset embedding; optionally after fine-tuning.
+/// The evaluation protocol of a run. For seen tasks, unseen class combinations and cross-domain tasks: generated weights
+/// from eval.conditionSets support sets x sampling.samples samples (mean, spread, and top-k picked by support accuracy,
+/// never by test labels), next to what the same support set gives without the generator (the prototype head, a linear
+/// probe, retrieval of the nearest seen task's models), the zoo's own models, the mean of the zoo and random
+/// initialisations; fine-tuning curves from each start.
 /// </summary>
 public sealed class DemoReport
 {
     public const string SeenGroup = "seen", UnseenGroup = "unseen combos", CrossGroup = "cross-domain";
+    public const string GeneratedStart = "generated", RandomStart = "random", PrototypeStart = "prototype", NearestStart = "nearest", ZooMeanStart = "zoo mean";
 
     public required IReadOnlyList<TaskResult> Tasks { get; init; }
     public required string Architecture { get; init; }
+    public required string Layout { get; init; }
     public required int ZooModels { get; init; }
     public required int Samples { get; init; }
+    public required int ConditionSets { get; init; }
     public required int SupportPerClass { get; init; }
-    public required int FineTuneEpochs { get; init; }
+    public required int SelectTop { get; init; }
+    public required int SupportSteps { get; init; }
+    public required int[] FineTuneEpochs { get; init; }
     public required string Domain { get; init; }
     public required string CrossDomain { get; init; }
     public string Device { get; init; } = "CPU";
     public TimeSpan Elapsed { get; set; }
 
-    public IReadOnlyList<GroupSummary> Groups() => Tasks.GroupBy(t => t.Group).Select(g => new GroupSummary(
-        g.Key, g.Count(), g.Average(t => t.GeneratedMean), g.Average(t => t.GeneratedTop3),
-        g.All(t => t.Zoo != null) ? g.Average(t => t.Zoo!.Average()) : null,
-        g.Average(t => t.RandomInit), g.Average(t => t.MeanOfZoo), g.Average(t => t.Nearest),
-        g.All(t => t.GeneratedFineTuned != null) ? g.Average(t => t.GeneratedFineTuned!.Value) : null,
-        g.All(t => t.RandomFineTuned != null) ? g.Average(t => t.RandomFineTuned!.Value) : null)).ToArray();
+    public IReadOnlyList<GroupSummary> Groups() => Tasks.GroupBy(t => t.Group).Select(g =>
+    {
+        var t = g.ToArray();
+        Summary S(Func<TaskResult, double> f) => Summary.Of(t.Select(f).ToArray())!;
+        var starts = t.SelectMany(r => r.FineTune.Keys).Distinct().ToArray();
+        var fineTune = starts.Where(s => t.All(r => r.FineTune.ContainsKey(s))).ToDictionary(s => s,
+            s => Enumerable.Range(0, FineTuneEpochs.Length + 1).Select(e => S(r => r.FineTune[s][e])).ToArray());
+        return new GroupSummary(g.Key, t.Length, S(r => r.GeneratedMean), S(r => r.GeneratedStd), S(r => r.SelectedTop(SelectTop)),
+            t.All(r => r.Refined != null) ? S(r => r.RefinedMean!.Value) : null,
+            S(r => r.Prototype.Average()), S(r => r.Probe.Average()), S(r => r.Nearest.Average()),
+            t.All(r => r.Zoo != null) ? S(r => r.Zoo!.Average()) : null, S(r => r.MeanOfZoo), S(r => r.Random.Average()), fineTune);
+    }).ToArray();
 
     /// <summary>Evaluates every task of the run (the first eval.seenTasks seen tasks, all unseen and cross-domain ones).</summary>
     public static DemoReport Evaluate(PipelineConfig config, RunFolder run, RunData data, WeightGenerator generator, ZooVectors zoo,
@@ -53,25 +87,32 @@ public sealed class DemoReport
     {
         var splits = ZooStage.Tasks(config, run);
         var architecture = generator.Architecture;
-        var rowsByTask = zoo.RowsByTask();
+        var eval = config.Eval;
+        int k = config.Sampling.SupportPerClass;
+        var modelsByTask = zoo.ModelsByTask();
         var seenIndex = zoo.Tasks.Select((t, i) => (t.Id, i)).ToDictionary(p => p.Id, p => p.i);
-        var zooWeights = Enumerable.Range(0, zoo.Count).Select(r => zoo.Layout.Unflatten(zoo.Raw.AsSpan(r * zoo.Length, zoo.Length))).ToArray();
-        var meanVector = new float[zoo.Length];
-        for (int r = 0; r < zoo.Count; r++)
-            for (int i = 0; i < zoo.Length; i++) meanVector[i] += zoo.Raw[r * zoo.Length + i] / zoo.Count;
-        var meanOfZoo = zoo.Layout.Unflatten(meanVector);
-        // Each seen task's dataset embedding, averaged over support draws: the index nearest-task retrieval searches.
+        var meanOfZoo = MeanOf(zoo.Models);
+        // A linear head over the backbone features can also start from the prototype head and be refined on its support set.
+        var head = LinearHeadNames(architecture);
+        // Each seen task's support descriptor (its class prototypes in output order), averaged over support draws: what
+        // nearest-task retrieval searches. It needs no trained network, so retrieval is the same in every layout.
         var indexGenerator = new Generator((ulong)config.Sampling.Seed + 7);
-        int e = config.Model.DatasetEncoder.OutputLength, draws = config.Training.ConditionDraws;
-        var seenEmbeddings = zoo.Tasks.Select(t =>
+        var seenDescriptors = zoo.Tasks.Select(t =>
         {
-            var all = EncoderStage.Embed(generator.Encoder, data.For(t).Train, config.Sampling.SupportPerClass, draws, indexGenerator);
-            return Enumerable.Range(0, e).Select(j => Enumerable.Range(0, draws).Average(d => all[d * e + j])).ToArray();
+            var rows = data.For(t).Train;
+            var sum = new double[rows.ClassCount * rows.FeatureLength];
+            for (int d = 0; d < config.Training.ConditionDraws; d++)
+            {
+                var descriptor = Descriptor(rows.Select(rows.SupportIndices(k, indexGenerator)));
+                for (int i = 0; i < sum.Length; i++) sum[i] += descriptor[i] / config.Training.ConditionDraws;
+            }
+            return sum;
         }).ToArray();
+        var randomInits = Enumerable.Range(0, eval.RandomInits).Select(s => Evaluation.RandomWeights(architecture, (ulong)(1000 + s))).ToArray();
 
         var groups = new (string Name, IEnumerable<TaskSpec> Tasks)[]
         {
-            (SeenGroup, splits.Seen.Take(config.Eval.SeenTasks)), (UnseenGroup, splits.Unseen), (CrossGroup, splits.CrossDomain),
+            (SeenGroup, splits.Seen.Take(eval.SeenTasks)), (UnseenGroup, splits.Unseen), (CrossGroup, splits.CrossDomain),
         };
         var results = new List<TaskResult>();
         int total = groups.Sum(g => g.Tasks.Count()), done = 0;
@@ -79,65 +120,172 @@ public sealed class DemoReport
             foreach (var task in tasks)
             {
                 cancel.ThrowIfCancellationRequested();
-                // The condition comes from backbone features; the networks are scored and fine-tuned on the rows they take.
+                // Support sets and conditions come from backbone features; networks are scored and fine-tuned on the rows they take.
+                var (trainFeatures, testFeatures) = data.For(task);
                 var (train, test) = data.InputsFor(task, architecture);
-                var g = new Generator((ulong)config.Sampling.Seed * 1_000_003 + (ulong)results.Count);
-                var embedding = generator.Embed(data.For(task).Train, g);
-                var samples = generator.Generate(embedding, config.Sampling.Samples, g);
-                var generated = samples.Select(w => Evaluation.Accuracy(architecture, w, test)).ToArray();
-                double[]? own = !seenIndex.TryGetValue(task.Id, out int seenRow) ? null : rowsByTask[seenRow].Select(r => Evaluation.Accuracy(architecture, zooWeights[r], test)).ToArray();
-                var randomInits = Enumerable.Range(0, config.Sampling.Samples).Select(s => Evaluation.RandomWeights(architecture, (ulong)(1000 + s))).ToArray();
-                double random = randomInits.Average(w => Evaluation.Accuracy(architecture, w, test));
-                int nearest = Enumerable.Range(0, seenEmbeddings.Length).MinBy(t => seenEmbeddings[t].Select((x, j) => (x - embedding[j]) * (double)(x - embedding[j])).Sum());
-                double retrieved = rowsByTask[nearest].Average(r => Evaluation.Accuracy(architecture, zooWeights[r], test));
-                double? genTuned = null, randomTuned = null;
-                if (config.Eval.FineTuneEpochs > 0)
+                int sets = eval.ConditionSets;
+                var generated = new double[sets][];
+                var generatedSupport = new double[sets][];
+                var refined = head == null || eval.SupportSteps == 0 ? null : new double[sets][];
+                var prototype = new double[sets];
+                var probe = new double[sets];
+                var nearest = new double[sets];
+                var nearestTask = new string[sets];
+                Dictionary<string, float[]>? selected = null;
+                int nearestOfFirstSet = 0;
+                for (int s = 0; s < sets; s++)
                 {
-                    int best = Array.IndexOf(generated, generated.Max());
-                    genTuned = Evaluation.FineTunedAccuracy(architecture, samples[best], train, test, config.Eval.FineTuneEpochs, config.Zoo.LearningRate, 5);
-                    randomTuned = Evaluation.FineTunedAccuracy(architecture, randomInits[0], train, test, config.Eval.FineTuneEpochs, config.Zoo.LearningRate, 5);
+                    var g = new Generator((ulong)config.Sampling.Seed * 1_000_003 + (ulong)results.Count * 1_009 + (ulong)s);
+                    var rows = trainFeatures.SupportIndices(k, g);
+                    FeatureSet support = trainFeatures.Select(rows), supportInputs = train.Select(rows);
+                    var samples = generator.Generate(support, k, config.Sampling.Samples, g, cancel: cancel);
+                    generated[s] = samples.Select(w => Evaluation.Accuracy(architecture, w, test)).ToArray();
+                    generatedSupport[s] = samples.Select(w => Evaluation.Accuracy(architecture, w, supportInputs)).ToArray();
+                    if (refined != null)
+                        refined[s] = samples.Select(w => FewShotHeads.Refine(new LinearHead(w[head!.Value.Weight], w[head.Value.Bias]), support, eval.SupportSteps, eval.SupportLearningRate)
+                                                                   .Accuracy(testFeatures)).ToArray();
+                    prototype[s] = FewShotHeads.Prototype(support).Accuracy(testFeatures);
+                    probe[s] = FewShotHeads.Probe(support).Accuracy(testFeatures);
+                    var descriptor = Descriptor(support);
+                    int near = Enumerable.Range(0, seenDescriptors.Length).MinBy(t => SquaredDistance(seenDescriptors[t], descriptor));
+                    nearest[s] = modelsByTask[near].Average(m => Evaluation.Accuracy(architecture, zoo.Models[m], test));
+                    nearestTask[s] = zoo.Tasks[near].Id;
+                    if (s == 0)
+                    {
+                        int best = Enumerable.Range(0, samples.Count).OrderByDescending(i => generatedSupport[0][i]).ThenBy(i => i).First();
+                        selected = samples[best];
+                        nearestOfFirstSet = near;
+                    }
                 }
-                results.Add(new TaskResult(group, task.Id, task.ClassNames, generated, own, random, Evaluation.Accuracy(architecture, meanOfZoo, test),
-                                           retrieved, zoo.Tasks[nearest].Id, genTuned, randomTuned));
+                double[]? own = !seenIndex.TryGetValue(task.Id, out int seenRow) ? null
+                    : modelsByTask[seenRow].Select(m => Evaluation.Accuracy(architecture, zoo.Models[m], test)).ToArray();
+                var random = randomInits.Select(w => Evaluation.Accuracy(architecture, w, test)).ToArray();
+
+                // Fine-tuning curves from the first support set's picks (selected without test labels).
+                var fineTune = new Dictionary<string, double[]>();
+                if (eval.FineTuneEpochs.Length > 0)
+                {
+                    var firstSupport = trainFeatures.Select(trainFeatures.SupportIndices(k, new Generator((ulong)config.Sampling.Seed * 1_000_003 + (ulong)results.Count * 1_009)));
+                    double[] Curve(IReadOnlyDictionary<string, float[]> w, ulong seed) => Evaluation.FineTuneCurve(architecture, w, train, test, eval.FineTuneEpochs, config.Zoo, seed);
+                    fineTune[GeneratedStart] = Curve(selected!, 5);
+                    fineTune[RandomStart] = Average(randomInits.Select((w, i) => Curve(w, 5 + (ulong)i)).ToArray());
+                    if (head != null) fineTune[PrototypeStart] = Curve(FewShotHeads.Prototype(firstSupport).ToTensors(head.Value.Weight, head.Value.Bias), 5);
+                    fineTune[NearestStart] = Curve(zoo.Models[modelsByTask[nearestOfFirstSet][0]], 5);
+                    fineTune[ZooMeanStart] = Curve(meanOfZoo, 5);
+                }
+                results.Add(new TaskResult(group, task.Id, task.ClassNames, generated, generatedSupport, refined, own, prototype, probe, nearest, nearestTask,
+                                           Evaluation.Accuracy(architecture, meanOfZoo, test), random, fineTune));
                 progress?.Report($"evaluated {++done}/{total}: {task.Id}");
             }
         return new DemoReport
         {
-            Tasks = results, Architecture = architecture.Name, ZooModels = zoo.Count, Samples = config.Sampling.Samples,
-            SupportPerClass = config.Sampling.SupportPerClass, FineTuneEpochs = config.Eval.FineTuneEpochs,
-            Domain = config.Tasks.Domain, CrossDomain = config.Tasks.CrossDomain,
+            Tasks = results, Architecture = architecture.Name, Layout = config.Vectors.Layout, ZooModels = zoo.Models.Count, Samples = config.Sampling.Samples,
+            ConditionSets = eval.ConditionSets, SupportPerClass = k, SelectTop = eval.SelectTop, SupportSteps = head == null ? 0 : eval.SupportSteps,
+            FineTuneEpochs = eval.FineTuneEpochs, Domain = config.Tasks.Domain, CrossDomain = config.Tasks.CrossDomain,
         };
     }
 
-    static string P(double? v) => v == null ? "–" : (100 * v.Value).ToString("F1", CultureInfo.InvariantCulture);
-
-    public static readonly string[] Columns =
-        ["tasks", "n", "gen mean", "gen top-3", "zoo", "random", "zoo mean", "nearest", "gen+FT", "rand+FT"];
-
-    public IEnumerable<string[]> Rows() => Groups().Select(g => new[]
+    /// <summary>Names of (weight, bias) when the architecture is one Linear layer over the backbone features; else null.</summary>
+    static (string Weight, string Bias)? LinearHeadNames(TargetArchitecture architecture)
     {
-        g.Group == CrossGroup ? $"{CrossDomain}" : g.Group, g.Tasks.ToString(CultureInfo.InvariantCulture),
-        P(g.GeneratedMean), P(g.GeneratedTop3), P(g.Zoo), P(g.RandomInit), P(g.MeanOfZoo), P(g.Nearest), P(g.GeneratedFineTuned), P(g.RandomFineTuned),
+        if (RunData.TakesPixels(architecture)) return null;
+        try
+        {
+            var (weight, bias) = ClassRows.HeadTensors(architecture);
+            return (weight.Name, bias.Name);
+        }
+        catch (ArgumentException) { return null; }
+    }
+
+    /// <summary>A support set's class prototypes (class means) in output order, concatenated.</summary>
+    static double[] Descriptor(FeatureSet support)
+    {
+        int f = support.FeatureLength;
+        var result = new double[support.ClassCount * f];
+        var counts = new int[support.ClassCount];
+        for (int i = 0; i < support.Count; i++) counts[support.Labels[i]]++;
+        for (int i = 0; i < support.Count; i++)
+            for (int j = 0; j < f; j++) result[support.Labels[i] * f + j] += support.Row(i)[j] / counts[support.Labels[i]];
+        return result;
+    }
+
+    static double SquaredDistance(double[] a, double[] b)
+    {
+        double sum = 0;
+        for (int i = 0; i < a.Length; i++) sum += (a[i] - b[i]) * (a[i] - b[i]);
+        return sum;
+    }
+
+    static Dictionary<string, float[]> MeanOf(IReadOnlyList<IReadOnlyDictionary<string, float[]>> models) => models[0].Keys.ToDictionary(name => name, name =>
+    {
+        var mean = new double[models[0][name].Length];
+        foreach (var m in models)
+            for (int i = 0; i < mean.Length; i++) mean[i] += m[name][i];
+        return mean.Select(v => (float)(v / models.Count)).ToArray();
     });
+
+    static double[] Average(double[][] curves) => Enumerable.Range(0, curves[0].Length).Select(e => curves.Average(c => c[e])).ToArray();
+
+    static string P(double? v) => v == null ? "–" : (100 * v.Value).ToString("F1", CultureInfo.InvariantCulture);
+    static string P(Summary? s) => s == null ? "–" : P(s.Mean);
+    static string Ci(Summary? s) => s == null ? "" : "±" + (100 * s.Ci95).ToString("F1", CultureInfo.InvariantCulture);
+    static string Both(Summary? s) => s == null ? "–" : $"{P(s)} {Ci(s)}";
+
+    string GroupName(string group) => group == CrossGroup ? CrossDomain : group;
+
+    /// <summary>The terminal table's columns, short enough for 80 columns (report.md explains each).</summary>
+    public string[] Columns => ["tasks", "gen", "sd", $"top{SelectTop}", "+sup", "proto", "probe", "near", "zoo", "mean", "rand"];
+
+    /// <summary>Per group two rows: the means over tasks, then the half-widths of their 95% intervals.</summary>
+    public IEnumerable<string[]> Rows() => Groups().SelectMany(g => new[]
+    {
+        new[] { $"{GroupName(g.Group)} ({g.Tasks})", P(g.Generated), P(g.GeneratedStd), P(g.SelectedTop), P(g.Refined), P(g.Prototype), P(g.Probe), P(g.Nearest), P(g.Zoo), P(g.MeanOfZoo), P(g.Random) },
+        new[] { "  95% CI", Ci(g.Generated), "", Ci(g.SelectedTop), Ci(g.Refined), Ci(g.Prototype), Ci(g.Probe), Ci(g.Nearest), Ci(g.Zoo), Ci(g.MeanOfZoo), Ci(g.Random) },
+    });
+
+    /// <summary>Fine-tuning columns: the start, then accuracy after 0 and each configured epoch count.</summary>
+    public string[] FineTuneColumns => ["tasks", "start", .. new[] { 0 }.Concat(FineTuneEpochs).Select(e => $"ep {e}")];
+
+    public IEnumerable<string[]> FineTuneRows() => Groups().SelectMany(g => g.FineTune.Select(kv =>
+        new[] { GroupName(g.Group), kv.Key }.Concat(kv.Value.Select(P)).ToArray()));
 
     public string ToMarkdown()
     {
         var md = new StringBuilder();
-        md.AppendLine("# D2NWG demo report").AppendLine();
-        md.AppendLine($"Zoo: {ZooModels} `{Architecture}` checkpoints on {Domain} class-subset tasks. Generated: {Samples} samples per task from " +
-                      $"{SupportPerClass} examples per class. Test accuracy in %, averaged over tasks. Columns: gen mean / gen top-3 = mean / top-3 of the generated " +
-                      $"samples; zoo = the zoo's own checkpoints for the task; random = PyTorch-default initialisation; zoo mean = the average of all zoo weights; " +
-                      $"nearest = the zoo models of the seen task whose dataset embedding is nearest; gen+FT / rand+FT = after {FineTuneEpochs} fine-tuning epoch(s) " +
-                      $"(best generated sample vs one random initialisation). Rows: seen = tasks of the zoo; unseen combos = {Domain} class sets no zoo task has; " +
-                      $"{CrossDomain} = tasks of a domain the zoo never saw (features from the {Domain} backbone). Time: {Elapsed.TotalSeconds:F0} s on {Device}.").AppendLine();
-        md.AppendLine("| " + string.Join(" | ", Columns) + " |");
-        md.AppendLine("|" + string.Concat(Columns.Select((_, i) => i == 0 ? "---|" : "---:|")));
-        foreach (var row in Rows()) md.AppendLine("| " + string.Join(" | ", row) + " |");
+        md.AppendLine("# D2NWG run report").AppendLine();
+        md.AppendLine($"Zoo: {ZooModels} `{Architecture}` checkpoints on {Domain} class-subset tasks; vectors: `{Layout}`. Per task, {ConditionSets} support sets of " +
+                      $"{SupportPerClass} examples per class each condition {Samples} generated samples; every baseline sees the same support sets. " +
+                      $"Test accuracy in %: the mean over tasks, with the 95% confidence interval of that mean (t over tasks). Time: {Elapsed.TotalSeconds:F0} s on {Device}.").AppendLine();
+        md.AppendLine("Columns:");
+        md.AppendLine("- **gen**: mean over all generated samples; **sd**: their standard deviation within a task, averaged over tasks;");
+        md.AppendLine($"- **top{SelectTop}**: per support set, the {SelectTop} samples that classify that support set best (no test labels), averaged;");
+        md.AppendLine($"- **+sup**: every generated sample after {SupportSteps} full-batch gradient steps on its own support set (linear heads only);");
+        md.AppendLine("- **proto**: the prototype head (class means of the support set; nearest-class-mean classifier);");
+        md.AppendLine("- **probe**: logistic regression fitted on the support set only;");
+        md.AppendLine("- **near**: the zoo models of the seen task whose support prototypes are nearest to this support set's;");
+        md.AppendLine("- **zoo**: the zoo's own checkpoints for the task (seen tasks only); **mean**: the average of all zoo weights; **rand**: PyTorch-default initialisation.").AppendLine();
+        md.AppendLine("| tasks | n | gen | sd | top" + SelectTop + " | +sup | proto | probe | near | zoo | mean | rand |");
+        md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var g in Groups())
+            md.AppendLine($"| {GroupName(g.Group)} | {g.Tasks} | {Both(g.Generated)} | {P(g.GeneratedStd)} | {Both(g.SelectedTop)} | {Both(g.Refined)} | {Both(g.Prototype)} | " +
+                          $"{Both(g.Probe)} | {Both(g.Nearest)} | {Both(g.Zoo)} | {Both(g.MeanOfZoo)} | {Both(g.Random)} |");
+        if (FineTuneEpochs.Length > 0)
+        {
+            md.AppendLine().AppendLine("## Fine-tuning").AppendLine();
+            md.AppendLine($"Test accuracy (%) after fine-tuning on the task's training rows with the zoo's optimiser, from: the generated sample that classifies the first support set best; " +
+                          "random initialisation (mean over the inits); the prototype head of that support set (linear heads); the first zoo model of the nearest seen task; the zoo mean. Mean over tasks ± 95% CI.").AppendLine();
+            md.AppendLine("| " + string.Join(" | ", FineTuneColumns) + " |");
+            md.AppendLine("|---|---|" + string.Concat(Enumerable.Repeat("---:|", FineTuneEpochs.Length + 1)));
+            foreach (var g in Groups())
+                foreach (var (start, curve) in g.FineTune)
+                    md.AppendLine($"| {GroupName(g.Group)} | {start} | {string.Join(" | ", curve.Select(Both))} |");
+        }
         md.AppendLine().AppendLine("## Per task").AppendLine();
-        md.AppendLine("| group | task | classes | generated mean | top-3 | zoo | random | mean of zoo | nearest (task) |");
-        md.AppendLine("|---|---|---|---:|---:|---:|---:|---:|---|");
+        md.AppendLine($"| group | task | classes | gen mean ± sd | top{SelectTop} | +sup | proto | probe | near (task of set 1) | zoo | rand |");
+        md.AppendLine("|---|---|---|---:|---:|---:|---:|---:|---|---:|---:|");
         foreach (var t in Tasks)
-            md.AppendLine($"| {t.Group} | `{t.Task}` | {string.Join(", ", t.ClassNames)} | {P(t.GeneratedMean)} | {P(t.GeneratedTop3)} | {P(t.Zoo?.Average())} | {P(t.RandomInit)} | {P(t.MeanOfZoo)} | {P(t.Nearest)} (`{t.NearestTask}`) |");
+            md.AppendLine($"| {t.Group} | `{t.Task}` | {string.Join(", ", t.ClassNames)} | {P(t.GeneratedMean)} ± {P(t.GeneratedStd)} | {P(t.SelectedTop(SelectTop))} | {P(t.RefinedMean)} | " +
+                          $"{P(t.Prototype.Average())} | {P(t.Probe.Average())} | {P(t.Nearest.Average())} (`{t.NearestTask[0]}`) | {P(t.Zoo?.Average())} | {P(t.Random.Average())} |");
         return md.ToString();
     }
 
@@ -146,8 +294,8 @@ public sealed class DemoReport
         AtomicFile.Write(run.ReportMarkdown, s => { using var w = new StreamWriter(s, leaveOpen: true); w.Write(ToMarkdown()); });
         AtomicFile.Write(run.ReportJson, s => JsonSerializer.Serialize(s, new
         {
-            Architecture, ZooModels, Samples, SupportPerClass, FineTuneEpochs, Domain, CrossDomain, Device, ElapsedSeconds = Elapsed.TotalSeconds,
-            Groups = Groups(), Tasks,
+            Architecture, Layout, ZooModels, Samples, ConditionSets, SupportPerClass, SelectTop, SupportSteps, FineTuneEpochs, Domain, CrossDomain, Device,
+            ElapsedSeconds = Elapsed.TotalSeconds, Groups = Groups(), Tasks,
         }, ModelConfig.JsonOptions));
     }
 }

@@ -16,14 +16,27 @@ public static class Evaluation
         return ClassifierTraining.Accuracy(model, test);
     }
 
-    /// <summary>Test accuracy after <paramref name="epochs"/> epochs of AdamW on the training rows, starting from the weights.</summary>
-    public static double FineTunedAccuracy(TargetArchitecture architecture, IReadOnlyDictionary<string, float[]> weights, FeatureSet train, FeatureSet test,
-                                           int epochs, double learningRate, ulong seed)
+    /// <summary>Test accuracy before fine-tuning and after each cumulative epoch count of <paramref name="epochs"/>
+    /// (e.g. [1, 5, 25]): the zoo's optimiser (AdamW, its learning rate, batch size and weight decay) on the training
+    /// rows, starting from the weights.</summary>
+    public static double[] FineTuneCurve(TargetArchitecture architecture, IReadOnlyDictionary<string, float[]> weights, FeatureSet train, FeatureSet test,
+                                         IReadOnlyList<int> epochs, ZooConfig zoo, ulong seed)
     {
         using var scope = DisposeScope.Enter();
         using var model = architecture.Load(weights);
-        if (epochs > 0) ClassifierTraining.Train(model, train, null, new ClassifierTrainingOptions { Epochs = epochs, LearningRate = learningRate, Seed = seed });
-        return ClassifierTraining.Accuracy(model, test);
+        var curve = new double[epochs.Count + 1];
+        curve[0] = ClassifierTraining.Accuracy(model, test);
+        int done = 0;
+        for (int i = 0; i < epochs.Count; i++)
+        {
+            ClassifierTraining.Train(model, train, null, new ClassifierTrainingOptions
+            {
+                Epochs = epochs[i] - done, LearningRate = zoo.LearningRate, BatchSize = zoo.BatchSize, WeightDecay = zoo.WeightDecay, Seed = seed + (ulong)done,
+            });
+            done = epochs[i];
+            curve[i + 1] = ClassifierTraining.Accuracy(model, test);
+        }
+        return curve;
     }
 
     /// <summary>Freshly initialised weights (PyTorch's default initialisation) drawn from the seed.</summary>

@@ -46,6 +46,9 @@ public sealed record VectorConfig
 {
     /// <summary>"per-parameter" or "per-layer" z-scoring across the zoo.</summary>
     public string Normalization { get; init; } = "per-parameter";
+    /// <summary>"model-wise" (D2NWG: one vector per checkpoint, conditioned on the dataset encoder's embedding) or
+    /// "class-rows" (one vector per output row of a linear head, conditioned on that class's support prototype).</summary>
+    public string Layout { get; init; } = ClassRows.ModelWiseLayout;
 }
 
 public sealed record StageTraining
@@ -81,8 +84,20 @@ public sealed record EvalConfig
 {
     /// <summary>Seen tasks evaluated (the first n of the zoo's tasks).</summary>
     public int SeenTasks { get; init; } = 10;
-    /// <summary>Fine-tuning epochs after which generated and random weights are compared again (0 = none).</summary>
-    public int FineTuneEpochs { get; init; } = 1;
+    /// <summary>Support sets drawn per task. Each one conditions sampling.samples generated samples and is all that the
+    /// prototype head, the probe and nearest-task retrieval see.</summary>
+    public int ConditionSets { get; init; } = 5;
+    /// <summary>Generated samples per support set whose support accuracy ranks highest, averaged as "top-k" (selection
+    /// without test labels).</summary>
+    public int SelectTop { get; init; } = 3;
+    /// <summary>Random initialisations per task (PyTorch's default), as a baseline and as fine-tuning starts.</summary>
+    public int RandomInits { get; init; } = 5;
+    /// <summary>Cumulative epochs of fine-tuning (the zoo's optimiser on the task's training rows) after which every start
+    /// is scored; epoch 0 is always scored. Empty: no fine-tuning curves.</summary>
+    public int[] FineTuneEpochs { get; init; } = [1, 5, 25];
+    /// <summary>Full-batch gradient steps of the support-set refinement of generated linear heads ("gen+sup"; 0 = off).</summary>
+    public int SupportSteps { get; init; } = 100;
+    public double SupportLearningRate { get; init; } = 0.01;
 }
 
 /// <summary>
@@ -163,11 +178,29 @@ public sealed record PipelineConfig
         if (Sampling.DdimSteps > Model.Diffusion.Steps) throw new ArgumentException($"sampling.ddimSteps {Sampling.DdimSteps} exceeds model.diffusion.steps {Model.Diffusion.Steps}");
         if (Sampling.Eta < 0) throw new ArgumentException("sampling.eta cannot be negative");
         if (Sampling.Guidance < 0) throw new ArgumentException("sampling.guidance cannot be negative");
-        if (Eval.SeenTasks < 0 || Eval.FineTuneEpochs < 0) throw new ArgumentException("eval.seenTasks and eval.fineTuneEpochs cannot be negative");
-        if (Model.UNet.ConditionVectorLength != Model.DatasetEncoder.OutputLength)
-            throw new ArgumentException($"model.unet.conditionVectorLength {Model.UNet.ConditionVectorLength} must equal model.datasetEncoder.outputLength {Model.DatasetEncoder.OutputLength} (the dataset embedding conditions the UNet)");
-        if (Model.DatasetEncoder.OutputLength != Model.Vae.LatentSize)
-            throw new ArgumentException($"model.datasetEncoder.outputLength {Model.DatasetEncoder.OutputLength} must equal the VAE latent size {Model.Vae.LatentSize} (contrastive alignment)");
+        if (Eval.SeenTasks < 0) throw new ArgumentException("eval.seenTasks cannot be negative");
+        Positive("eval.conditionSets", Eval.ConditionSets);
+        Positive("eval.randomInits", Eval.RandomInits);
+        if (Eval.SelectTop < 1 || Eval.SelectTop > Sampling.Samples) throw new ArgumentException($"eval.selectTop must be between 1 and sampling.samples = {Sampling.Samples} (got {Eval.SelectTop})");
+        if (Eval.FineTuneEpochs.Any(e => e < 1) || Eval.FineTuneEpochs.Zip(Eval.FineTuneEpochs.Skip(1)).Any(p => p.Second <= p.First))
+            throw new ArgumentException($"eval.fineTuneEpochs must be increasing positive epoch counts (got [{string.Join(", ", Eval.FineTuneEpochs)}])");
+        if (Eval.SupportSteps < 0) throw new ArgumentException("eval.supportSteps cannot be negative");
+        Positive("eval.supportLearningRate", Eval.SupportLearningRate);
+        if (Vectors.Layout is not (ClassRows.ModelWiseLayout or ClassRows.Layout))
+            throw new ArgumentException($"vectors.layout must be \"{ClassRows.ModelWiseLayout}\" or \"{ClassRows.Layout}\" (got \"{Vectors.Layout}\")");
+        if (Vectors.Layout == ClassRows.Layout)
+        {
+            int rowCondition = ClassRows.ConditionLength(Model.DatasetEncoder.FeatureLength);
+            if (Model.UNet.ConditionVectorLength != rowCondition)
+                throw new ArgumentException($"model.unet.conditionVectorLength {Model.UNet.ConditionVectorLength} must be {rowCondition} with vectors.layout \"{ClassRows.Layout}\" (a class prototype and the task's mean prototype, {Model.DatasetEncoder.FeatureLength} features each)");
+        }
+        else
+        {
+            if (Model.UNet.ConditionVectorLength != Model.DatasetEncoder.OutputLength)
+                throw new ArgumentException($"model.unet.conditionVectorLength {Model.UNet.ConditionVectorLength} must equal model.datasetEncoder.outputLength {Model.DatasetEncoder.OutputLength} (the dataset embedding conditions the UNet)");
+            if (Model.DatasetEncoder.OutputLength != Model.Vae.LatentSize)
+                throw new ArgumentException($"model.datasetEncoder.outputLength {Model.DatasetEncoder.OutputLength} must equal the VAE latent size {Model.Vae.LatentSize} (contrastive alignment)");
+        }
         if (Model.DatasetEncoder.FeatureLength != Backbone.Hidden[^1])
             throw new ArgumentException($"model.datasetEncoder.featureLength {Model.DatasetEncoder.FeatureLength} must equal the backbone's feature length backbone.hidden[-1] = {Backbone.Hidden[^1]}");
         if (Model.DatasetEncoder.MaxClasses < Tasks.ClassesPerTask)

@@ -11,6 +11,8 @@ public static class PipelineRun
     /// <summary>Writes config.json into a new run folder, or checks that an existing run was made with the same config.</summary>
     public static void PrepareFolder(PipelineConfig config, RunFolder run, bool resume)
     {
+        // Checked before anything is written: class rows need a linear head over the backbone's features.
+        if (config.Vectors.Layout == ClassRows.Layout) ClassRows.HeadTensors(ZooStage.Architecture(config));
         if (File.Exists(run.Config))
         {
             var stored = PipelineConfig.Load(run.Config);
@@ -24,22 +26,37 @@ public static class PipelineRun
         AtomicFile.Write(run.Config, s => { using var w = new StreamWriter(s, leaveOpen: true); w.Write(config.ToJson()); });
     }
 
+    /// <summary>The generative stages a config trains, in order: VAE, dataset encoder (model-wise vectors only: class rows
+    /// are conditioned on support prototypes directly), diffusion.</summary>
+    public static IReadOnlyList<string> Stages(PipelineConfig config) => config.Vectors.Layout == ClassRows.Layout
+        ? [VaeStage.Name, DiffusionStage.Name]
+        : [VaeStage.Name, EncoderStage.Name, DiffusionStage.Name];
+
+    /// <summary>Trains one generative stage of the run: the single place `run` and `train` go through.</summary>
+    public static TrainingLoopResult TrainStage(RunContext context, string stage, StageOptions options)
+    {
+        if (!Stages(context.Config).Contains(stage))
+            throw new ArgumentException($"stage \"{stage}\" is not part of this run (vectors.layout \"{context.Config.Vectors.Layout}\" trains {string.Join(", ", Stages(context.Config))})");
+        return stage switch
+        {
+            VaeStage.Name => VaeStage.Train(context, options),
+            EncoderStage.Name => EncoderStage.Train(context, options),
+            _ => DiffusionStage.Train(context, options),
+        };
+    }
+
     /// <summary>Runs every stage; returns null when interrupted (each stage has saved its checkpoint).</summary>
     public static DemoReport? RunAll(PipelineConfig config, RunFolder run, string? dataRoot, StageOptions options,
                                      IProgress<ZooBuildProgress>? zooProgress = null, Action<string>? log = null)
     {
         var started = DateTime.UtcNow;
-        using var data = RunData.Prepare(config, run, dataRoot, log);
+        using var context = new RunContext(config, run, dataRoot, log);
         log?.Invoke($"zoo: {config.Tasks.Seen} tasks x {config.Zoo.Seeds} seeds, last {config.Zoo.KeepLastEpochs} of {config.Zoo.Epochs} epochs kept");
-        ZooStage.Build(config, run, data, ShardSpec.Whole, zooProgress, options.Cancel);
-        var vectors = ZooVectors.Load(config, run);
-        if (VaeStage.Train(config, run, vectors, options).Interrupted) return null;
-        float[] latents;
-        using (var vae = VaeStage.Load(config, run)) latents = VaeStage.Latents(vae, vectors);
-        if (EncoderStage.Train(config, run, data, vectors, latents, options).Interrupted) return null;
-        if (DiffusionStage.Train(config, run, data, vectors, latents, options).Interrupted) return null;
+        ZooStage.Build(config, run, context.Data, ShardSpec.Whole, zooProgress, options.Cancel);
+        foreach (var stage in Stages(config))
+            if (TrainStage(context, stage, options).Interrupted) return null;
         using var generator = new WeightGenerator(config, run);
-        var report = DemoReport.Evaluate(config, run, data, generator, vectors, log == null ? null : new Progress<string>(log), options.Cancel);
+        var report = DemoReport.Evaluate(config, run, context.Data, generator, context.Vectors, log == null ? null : new Progress<string>(log), options.Cancel);
         report.Elapsed = DateTime.UtcNow - started;
         report.Save(run);
         return report;

@@ -10,28 +10,22 @@ public static class VaeStage
 {
     public const string Name = "vae";
 
-    public static TrainingLoopResult Train(PipelineConfig config, RunFolder run, ZooVectors vectors, StageOptions options)
+    public static TrainingLoopResult Train(RunContext context, StageOptions options)
     {
+        var (config, run, vectors) = (context.Config, context.Run, context.Vectors);
         var settings = config.Training.Vae;
         using var vae = new WeightVae(config.Model.Vae, new Generator((ulong)settings.Seed));
         using var optimizer = new AdamW(vae.Parameters(), settings.LearningRate);
-        using var metrics = new MetricsCsv(run.StageMetrics(Name));
-        Directory.CreateDirectory(run.Checkpoints);
         int length = vectors.Length, batch = settings.BatchSize;
-        var result = options.Run(Name, settings.Steps, progress => TrainingLoop.Run(vae, optimizer, null,
-            new TrainingLoopOptions(settings.Steps, run.StageCheckpoint(Name), (ulong)settings.Seed, settings.CheckpointEvery, options.ResumeFrom(run.StageCheckpoint(Name)), Metadata(config)),
-            (_, generator) =>
-            {
-                var rng = generator.HostRandom();
-                var x = new float[batch * length];
-                for (int b = 0; b < batch; b++) vectors.Normalized.AsSpan(rng.Next(vectors.Count) * length, length).CopyTo(x.AsSpan(b * length));
-                var input = Tensor.FromArray(x, batch, length);
-                var (total, reconstruction, kl) = vae.Loss(input, vae.Forward(input, generator));
-                optimizer.ZeroGrad();
-                total.Backward();
-                optimizer.Step();
-                return new Dictionary<string, double> { ["loss"] = total.Item(), ["reconstruction"] = reconstruction.Item(), ["kl"] = kl.Item() };
-            }, metrics, progress, options.Cancel));
+        var result = StageTrainer.Train(context, Name, settings, Metadata(config), vae, optimizer, null, options, generator =>
+        {
+            var rng = generator.HostRandom();
+            var x = new float[batch * length];
+            for (int b = 0; b < batch; b++) vectors.Normalized.AsSpan(rng.Next(vectors.Count) * length, length).CopyTo(x.AsSpan(b * length));
+            var input = Tensor.FromArray(x, batch, length);
+            var (total, reconstruction, kl) = vae.Loss(input, vae.Forward(input, generator));
+            return new Dictionary<string, Tensor> { ["loss"] = total, ["reconstruction"] = reconstruction, ["kl"] = kl };
+        });
         if (result.Interrupted) return result;
         vae.Eval();
         using (DisposeScope.Enter()) vae.FitLatentScale(Tensor.FromArray(vectors.Normalized, vectors.Count, length));

@@ -84,15 +84,23 @@ public sealed class FeatureSet
     /// </summary>
     public float[] SupportSet(int perClass, Generator generator)
     {
+        var rows = SupportIndices(perClass, generator);
+        var result = new float[rows.Length * FeatureLength];
+        for (int i = 0; i < rows.Length; i++) Row(rows[i]).CopyTo(result.AsSpan(i * FeatureLength));
+        return result;
+    }
+
+    /// <summary>The rows <see cref="SupportSet"/> draws with the same generator state: [classes * perClass] indices, class by class.</summary>
+    public int[] SupportIndices(int perClass, Generator generator)
+    {
         var groups = IndicesByClass();
-        var result = new float[ClassCount * perClass * FeatureLength];
+        var result = new int[ClassCount * perClass];
         for (int c = 0; c < ClassCount; c++)
         {
             if (groups[c].Length < perClass)
                 throw new InvalidOperationException($"{Source}: class {c} ({ClassNames[c]}) has {groups[c].Length} examples, fewer than the {perClass} a support set needs");
             var chosen = generator.Permutation(groups[c].Length);
-            for (int k = 0; k < perClass; k++)
-                Row(groups[c][chosen[k]]).CopyTo(result.AsSpan((c * perClass + k) * FeatureLength));
+            for (int k = 0; k < perClass; k++) result[c * perClass + k] = groups[c][chosen[k]];
         }
         return result;
     }

@@ -105,8 +105,8 @@ public class PipelineRejectionTests
         var run = Run.CopyTo(folder.Path);
         var kept = new[] { run.StageCheckpoint(VaeStage.Name), run.StageModel(VaeStage.Name), run.StageMetrics(VaeStage.Name) }
             .ToDictionary(p => p, File.ReadAllBytes);
-        var vectors = ZooVectors.Load(Run.Config, run);
-        var e = Assert.Throws<IOException>(() => VaeStage.Train(Run.Config, run, vectors, new StageOptions()));
+        using var context = new RunContext(Run.Config, run);
+        var e = Assert.Throws<IOException>(() => VaeStage.Train(context, new StageOptions()));
         Assert.Contains(run.StageCheckpoint(VaeStage.Name), e.Message);
         Assert.Contains("--resume", e.Message);
         foreach (var (path, bytes) in kept) Assert.Equal(bytes, File.ReadAllBytes(path));
@@ -119,8 +119,8 @@ public class PipelineRejectionTests
         var run = Run.CopyTo(folder.Path);
         byte[] checkpoint = File.ReadAllBytes(run.StageCheckpoint(VaeStage.Name));
         var changed = Run.Config with { Training = Run.Config.Training with { Vae = Run.Config.Training.Vae with { LearningRate = 0.002 } } };
-        var vectors = ZooVectors.Load(changed, run);
-        var e = Assert.Throws<CheckpointException>(() => VaeStage.Train(changed, run, vectors, new StageOptions(Resume: true)));
+        using var context = new RunContext(changed, run);
+        var e = Assert.Throws<CheckpointException>(() => VaeStage.Train(context, new StageOptions(Resume: true)));
         Assert.Contains("config", e.Message);
         Assert.Equal(checkpoint, File.ReadAllBytes(run.StageCheckpoint(VaeStage.Name)));
     }

@@ -108,7 +108,7 @@ public class PipelineStageTests
         var task = TaskSplits.Load(Run.Folder.Tasks).Unseen[0];
         var (train, test) = data.For(task);
         var g = new Generator(5);
-        var samples = generator.Generate(generator.Embed(train, g), 3, g);
+        var samples = generator.Generate(train.Select(train.SupportIndices(5, g)), 5, 3, g);
         Assert.Equal(3, samples.Count);
         foreach (var weights in samples)
         {
@@ -127,14 +127,21 @@ public class PipelineStageTests
         var groups = Run.Report.Groups();
         Assert.Equal([DemoReport.SeenGroup, DemoReport.UnseenGroup, DemoReport.CrossGroup], groups.Select(g => g.Group));
         Assert.Equal([2, 2, 2], groups.Select(g => g.Tasks));
+        var eval = Run.Config.Eval;
         foreach (var t in Run.Report.Tasks)
         {
-            Assert.Equal(2, t.Generated.Length);
-            Assert.All(t.Generated, a => Assert.InRange(a, 0, 1));
-            Assert.InRange(t.RandomInit, 0, 1);
-            Assert.InRange(t.Nearest, 0, 1);
-            Assert.NotNull(t.GeneratedFineTuned);
+            Assert.Equal(eval.ConditionSets, t.Generated.Length);
+            Assert.All(t.Generated, set => Assert.Equal(Run.Config.Sampling.Samples, set.Length));
+            Assert.All(t.Generated.SelectMany(s => s).Concat(t.GeneratedSupport.SelectMany(s => s)), a => Assert.InRange(a, 0, 1));
+            Assert.NotNull(t.Refined);
+            Assert.All(t.Prototype.Concat(t.Probe).Concat(t.Nearest).Concat(t.Random), a => Assert.InRange(a, 0, 1));
+            Assert.Equal(eval.RandomInits, t.Random.Length);
             Assert.Equal(t.Group == DemoReport.SeenGroup, t.Zoo != null);
+            Assert.Equal([DemoReport.GeneratedStart, DemoReport.RandomStart, DemoReport.PrototypeStart, DemoReport.NearestStart, DemoReport.ZooMeanStart], t.FineTune.Keys);
+            Assert.All(t.FineTune.Values, curve => Assert.Equal(eval.FineTuneEpochs.Length + 1, curve.Length));
+            // Top-k by support accuracy lies between the worst and the best sample of the task.
+            var all = t.Generated.SelectMany(s => s).ToArray();
+            Assert.InRange(t.SelectedTop(eval.SelectTop), all.Min() - 1e-12, all.Max() + 1e-12);
         }
 
         string markdown = File.ReadAllText(Run.Folder.ReportMarkdown);

@@ -60,10 +60,12 @@ public class PixelPipelineTests
         Assert.Equal([DemoReport.SeenGroup, DemoReport.UnseenGroup, DemoReport.CrossGroup], Run.Report.Groups().Select(g => g.Group));
         foreach (var t in Run.Report.Tasks)
         {
-            Assert.All(t.Generated, a => Assert.InRange(a, 0, 1));
-            Assert.InRange(t.RandomInit, 0, 1);
-            Assert.InRange(t.Nearest, 0, 1);
-            Assert.InRange(t.GeneratedFineTuned!.Value, 0, 1);
+            Assert.All(t.Generated.SelectMany(s => s), a => Assert.InRange(a, 0, 1));
+            Assert.All(t.Random.Concat(t.Nearest).Concat(t.Prototype).Concat(t.Probe), a => Assert.InRange(a, 0, 1));
+            // A pixel network is not a linear head over the features: no support refinement, no prototype start.
+            Assert.Null(t.Refined);
+            Assert.False(t.FineTune.ContainsKey(DemoReport.PrototypeStart));
+            Assert.All(t.FineTune[DemoReport.GeneratedStart], a => Assert.InRange(a, 0, 1));
             Assert.Equal(t.Group == DemoReport.SeenGroup, t.Zoo != null);
         }
     }
@@ -75,7 +77,8 @@ public class PixelPipelineTests
         using var generator = new WeightGenerator(Run.Config, Run.Folder);
         var task = TaskSplits.Load(Run.Folder.Tasks).Unseen[0];
         var g = new Generator(5);
-        var samples = generator.Generate(generator.Embed(data.For(task).Train, g), 2, g);
+        var train = data.For(task).Train;
+        var samples = generator.Generate(train.Select(train.SupportIndices(5, g)), 5, 2, g);
         var test = PixelRows(task, Split.Test);
         foreach (var weights in samples)
             Assert.InRange(Evaluation.Accuracy(generator.Architecture, weights, test), 0, 1);

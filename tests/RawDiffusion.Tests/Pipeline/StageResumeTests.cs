@@ -64,8 +64,8 @@ public class StageResumeTests
     {
         using var folder = new TempFolder();
         var run = Run.CopyTo(folder.Path, ZooFiles);
-        var vectors = ZooVectors.Load(Run.Config, run);
-        InterruptThenResume(VaeStage.Name, run, stopAt, options => VaeStage.Train(Run.Config, run, vectors, options));
+        using var context = new RunContext(Run.Config, run);
+        InterruptThenResume(VaeStage.Name, run, stopAt, options => VaeStage.Train(context, options));
         AssertSameAsUninterrupted(VaeStage.Name, run);
     }
 
@@ -74,11 +74,8 @@ public class StageResumeTests
     {
         using var folder = new TempFolder();
         var run = Run.CopyTo(folder.Path, [.. ZooFiles, "vae.safetensors"]);
-        var vectors = ZooVectors.Load(Run.Config, run);
-        using var data = RunData.Prepare(Run.Config, run, null);
-        float[] latents;
-        using (var vae = VaeStage.Load(Run.Config, run)) latents = VaeStage.Latents(vae, vectors);
-        InterruptThenResume(EncoderStage.Name, run, 6, options => EncoderStage.Train(Run.Config, run, data, vectors, latents, options));
+        using var context = new RunContext(Run.Config, run);
+        InterruptThenResume(EncoderStage.Name, run, 6, options => EncoderStage.Train(context, options));
         AssertSameAsUninterrupted(EncoderStage.Name, run);
     }
 
@@ -87,11 +84,8 @@ public class StageResumeTests
     {
         using var folder = new TempFolder();
         var run = Run.CopyTo(folder.Path, [.. ZooFiles, "vae.safetensors", "encoder.safetensors"]);
-        var vectors = ZooVectors.Load(Run.Config, run);
-        using var data = RunData.Prepare(Run.Config, run, null);
-        float[] latents;
-        using (var vae = VaeStage.Load(Run.Config, run)) latents = VaeStage.Latents(vae, vectors);
-        InterruptThenResume(DiffusionStage.Name, run, 7, options => DiffusionStage.Train(Run.Config, run, data, vectors, latents, options));
+        using var context = new RunContext(Run.Config, run);
+        InterruptThenResume(DiffusionStage.Name, run, 7, options => DiffusionStage.Train(context, options));
         AssertSameAsUninterrupted(DiffusionStage.Name, run);
     }
 
@@ -115,6 +109,6 @@ public class StageResumeTests
         Assert.NotNull(resumed);
         foreach (var stage in new[] { VaeStage.Name, EncoderStage.Name, DiffusionStage.Name })
             AssertSameAsUninterrupted(stage, run);
-        Assert.Equal(Run.Report.Tasks.Select(t => (t.Task, t.Generated.Sum(), t.Nearest)), resumed!.Tasks.Select(t => (t.Task, t.Generated.Sum(), t.Nearest)));
+        Assert.Equal(Run.Report.Tasks.Select(t => (t.Task, t.GeneratedMean, t.Nearest.Sum())), resumed!.Tasks.Select(t => (t.Task, t.GeneratedMean, t.Nearest.Sum())));
     }
 }

@@ -38,11 +38,17 @@ internal static class TinyPipeline
         "conditionDraws": 4
       },
       "sampling": { "samples": 2, "supportPerClass": 5, "ddimSteps": 5, "eta": 0, "guidance": 2, "seed": 41 },
-      "eval": { "seenTasks": 2, "fineTuneEpochs": 1 }
+      "eval": { "seenTasks": 2, "conditionSets": 2, "selectTop": 1, "randomInits": 2, "fineTuneEpochs": [1, 2], "supportSteps": 5 }
     }
     """;
 
     public static PipelineConfig Config => PipelineConfig.Parse(Json, "tiny");
+
+    /// <summary>The tiny config generating heads row by row: one row is 16 weights + 1 bias, conditioned on [prototype - mean, mean] (32 values).</summary>
+    public static string ClassRowsJson => Json
+        .Replace("\"normalization\": \"per-parameter\" }", "\"normalization\": \"per-parameter\", \"layout\": \"class-rows\" }")
+        .Replace("\"vectorLength\": 51,", "\"vectorLength\": 17,")
+        .Replace("\"conditionVectorLength\": 64,", "\"conditionVectorLength\": 32,");
 
     /// <summary>A pixel architecture small enough for the tiny pipeline: an MLP on the 784 raw pixels (784*8+8 + 8*3+3 = 6,307 weights).</summary>
     public static readonly TargetArchitecture PixelArchitecture = new() { Name = "tiny-pixel-mlp", Kind = TargetArchitecture.MlpKind, Inputs = 784, Hidden = [8], Classes = 3 };

@@ -13,7 +13,12 @@ internal sealed class TinyRun
     static readonly Lazy<TinyRun> pixels = new(() => new TinyRun(files => TinyPipeline.PixelJson(Path.Combine(files, "tiny-pixel-mlp.json"))),
                                                LazyThreadSafetyMode.ExecutionAndPublication);
 
+    static readonly Lazy<TinyRun> classRows = new(() => new TinyRun(_ => TinyPipeline.ClassRowsJson), LazyThreadSafetyMode.ExecutionAndPublication);
+
     public static TinyRun Shared => shared.Value;
+
+    /// <summary>The tiny run with vectors.layout "class-rows": heads generated row by row.</summary>
+    public static TinyRun ClassRows => classRows.Value;
 
     /// <summary>The tiny run with <see cref="TinyPipeline.PixelArchitecture"/> as the zoo's architecture (its JSON file
     /// lies in a folder beside the run's).</summary>

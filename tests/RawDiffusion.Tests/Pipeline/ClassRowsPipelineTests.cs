@@ -1,0 +1,77 @@
+using RawDiffusion.Pipeline;
+using RawDiffusion.Zoo;
+
+namespace RawDiffusion.Tests.Pipeline;
+
+/// <summary>The whole pipeline with vectors.layout "class-rows" on the tiny config.</summary>
+public sealed class ClassRowsPipelineTests
+{
+    static TinyRun Run => TinyRun.ClassRows;
+
+    [Fact]
+    public void ZooVectorsAreTheCentredRowsOfEveryHead()
+    {
+        var vectors = ZooVectors.Load(Run.Config, Run.Folder);
+        var architecture = vectors.Manifest.Architecture;
+        Assert.Equal(3, vectors.RowsPerModel);
+        Assert.Equal(vectors.Models.Count * 3, vectors.Count);
+        Assert.Equal(17, vectors.Length);
+        for (int m = 0; m < vectors.Models.Count; m++)
+        {
+            var rows = ClassRows.Split(architecture, vectors.Models[m]);
+            for (int c = 0; c < 3; c++)
+            {
+                int v = m * 3 + c;
+                Assert.Equal(c, vectors.ClassOf(v));
+                Assert.Equal(vectors.ModelTask[m], vectors.TaskOf[v]);
+                Assert.Equal(vectors.Layout.Flatten(rows[c]), vectors.Raw.AsSpan(v * 17, 17).ToArray());
+            }
+        }
+    }
+
+    [Fact]
+    public void NoEncoderStageAndTheReportHasItsBaselines()
+    {
+        Assert.Equal([VaeStage.Name, DiffusionStage.Name], PipelineRun.Stages(Run.Config));
+        Assert.False(File.Exists(Run.Folder.StageModel(EncoderStage.Name)));
+        Assert.Equal(ClassRows.Layout, Run.Report.Layout);
+        foreach (var t in Run.Report.Tasks)
+        {
+            Assert.All(t.Generated.SelectMany(s => s), a => Assert.InRange(a, 0, 1));
+            Assert.NotNull(t.Refined);
+            Assert.Contains(DemoReport.PrototypeStart, t.FineTune.Keys);
+        }
+        Assert.Contains("class-rows", File.ReadAllText(Run.Folder.ReportMarkdown));
+    }
+
+    [Fact]
+    public void GeneratedHeadsHaveTheArchitecturesTensorsAndFollowTheirSupport()
+    {
+        using var data = RunData.Prepare(Run.Config, Run.Folder, null);
+        using var generator = new WeightGenerator(Run.Config, Run.Folder);
+        var task = TaskSplits.Load(Run.Folder.Tasks).Unseen[0];
+        var train = data.For(task).Train;
+        var g = new Generator(3);
+        var support = train.Select(train.SupportIndices(5, g));
+        var samples = generator.Generate(support, 5, 4, g);
+        Assert.Equal(4, samples.Count);
+        foreach (var w in samples)
+        {
+            Assert.Equal(generator.Architecture.Tensors.Select(t => t.Name), w.Keys);
+            Assert.All(w.Values.SelectMany(v => v), x => Assert.True(float.IsFinite(x)));
+        }
+        // A support set that is not K rows per class, class by class, is refused naming the requirement.
+        var shuffled = train.Select(train.SupportIndices(5, g).Reverse().ToArray());
+        Assert.Contains("class by class", Assert.Throws<ArgumentException>(() => generator.Generate(shuffled, 5, 1, g)).Message);
+    }
+
+    [Fact]
+    public void ClassRowsRejectAnArchitectureThatIsNotALinearHead()
+    {
+        var json = TinyPipeline.ClassRowsJson.Replace("\"architecture\": \"linear-head\"", "\"architecture\": \"two-layer-head\"");
+        var config = PipelineConfig.Parse(json, "tiny");
+        Assert.Contains("vectors.layout", Assert.Throws<ArgumentException>(() => ClassRows.HeadTensors(ZooStage.Architecture(config))).Message);
+        var bad = TinyPipeline.ClassRowsJson.Replace("\"conditionVectorLength\": 32,", "\"conditionVectorLength\": 64,");
+        Assert.Contains("model.unet.conditionVectorLength", Assert.Throws<FormatException>(() => PipelineConfig.Parse(bad, "tiny")).Message);
+    }
+}
