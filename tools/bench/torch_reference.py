@@ -85,7 +85,14 @@ def conv(nn, dims, cin, cout, kernel, stride=1, padding=0):
 
 
 def attention(torch, q, k, v, scale):
-    """softmax(q kᵀ scale) v over the last two dimensions (F.ScaledDotProductAttention)."""
+    """softmax(q kᵀ scale) v over the last two dimensions of [batch, heads, tokens, width] (F.ScaledDotProductAttention).
+
+    torch.nn.functional.scaled_dot_product_attention where it takes a scale (torch >= 2.1); before that (Debian's 1.13
+    has only the private _scaled_dot_product_attention, slower on the CPU than these three ops) the way PyTorch code
+    wrote attention, the Set Transformer's official code included."""
+    major, minor = (int(part) for part in torch.__version__.split(".")[:2])
+    if (major, minor) >= (2, 1):
+        return torch.nn.functional.scaled_dot_product_attention(q, k, v, scale=scale)
     return torch.softmax(q @ k.transpose(-1, -2) * scale, dim=-1) @ v
 
 
@@ -340,7 +347,9 @@ def build_networks(torch):
             return self.conv_out(functional.silu(self.norm_out(h)))
 
     class Mab(nn.Module):
-        """The Set Transformer's multihead attention block (official code): logits scaled by 1/sqrt(dim_v)."""
+        """The Set Transformer's multihead attention block (official code): H = LN(Q' + Attention(Q', K', V')) with
+        Q' = fc_q(Q), then LN(H + ReLU(fc_o(H))); logits scaled by 1/sqrt(dim_v). nn.MultiheadAttention is not this
+        block: it adds an output projection and keeps the residual on the unprojected query."""
 
         def __init__(self, dim_q, dim_k, dim_v, heads):
             super().__init__()
@@ -392,31 +401,29 @@ def build_networks(torch):
         def forward(self, x):
             return self.mab(x, x)
 
-    class SetStack(nn.Module):
-        def __init__(self, dim_in, c):
-            super().__init__()
-            hidden, heads, inducing = c["hidden"], c["heads"], c["inducingPoints"]
-            self.layers = nn.Sequential(
-                Isab(dim_in, hidden, heads, inducing), Isab(hidden, hidden, heads, inducing),
-                Pma(hidden, heads, 1), Sab(hidden, hidden, heads), Sab(hidden, hidden, heads))
-            self.out = nn.Linear(hidden, dim_in)
-
-        def forward(self, x):
-            h = self.layers(x)
-            return self.out(h.reshape(h.shape[0], h.shape[2]))
-
     class SetTransformerEncoder(nn.Module):
+        """Models/SetTransformer/SetTransformerEncoder.cs: each class's examples -> ISAB, ISAB, PMA(1), SAB, SAB ->
+        Linear back to the feature width (one prototype per class); a learned embedding per class slot is added; an
+        inter-class ISAB stack gives one vector per slot; the slots are concatenated in class order, zero-padded to
+        maxClasses slots, and projected to the output length."""
+
         def __init__(self, c):
             super().__init__()
-            self.intra = SetStack(c["featureLength"], c)
-            self.class_slots = nn.Parameter(torch.randn(c["maxClasses"], c["featureLength"]) * 0.02)
-            self.inter = SetStack(c["featureLength"], c)
-            self.proj = nn.Linear(c["featureLength"], c["outputLength"])
+            f, hidden, heads, inducing = c["featureLength"], c["hidden"], c["heads"], c["inducingPoints"]
+            self.max_classes = c["maxClasses"]
+            self.intra = nn.Sequential(
+                Isab(f, hidden, heads, inducing), Isab(hidden, hidden, heads, inducing),
+                Pma(hidden, heads, 1), Sab(hidden, hidden, heads), Sab(hidden, hidden, heads),
+                nn.Linear(hidden, f))
+            self.class_slots = nn.Parameter(torch.randn(self.max_classes, f) * 0.02)
+            self.inter = nn.Sequential(Isab(f, hidden, heads, inducing), Isab(hidden, hidden, heads, inducing))
+            self.proj = nn.Linear(self.max_classes * hidden, c["outputLength"])
 
         def forward(self, features):
             b, c, k, f = features.shape
             prototypes = self.intra(features.reshape(b * c, k, f)).reshape(b, c, f) + self.class_slots[:c]
-            return self.proj(self.inter(prototypes))
+            slots = functional.pad(self.inter(prototypes), (0, 0, 0, self.max_classes - c))
+            return self.proj(slots.reshape(b, -1))
 
     def contrastive_alignment(d, w, temperature):
         logits = w @ d.t() * (1 / temperature)
