@@ -34,7 +34,7 @@ internal static class RunCommand
 
     public static int Run(PipelineConfig config, RunFolder run, string? dataRoot, bool resume, CancellationToken cancel)
     {
-        PipelineRun.PrepareFolder(config, run, resume);
+        PipelineRun.PrepareFolder(config, run, resume, Cli.Log);
         Cli.Log($"D2NWG run in {run.Root}; matrix products by {RawDiffusion.Backends.Backend.CpuGemmDescription}");
         var report = PipelineRun.RunAll(config, run, dataRoot, Cli.Stages(resume, cancel), ZooCommand.Progress(), Cli.Log);
         if (report == null) return Interrupt.ExitCode;
@@ -60,6 +60,17 @@ internal static class RunCommand
             foreach (var c in report.FineTuneColumns) fine.AddColumn(new TableColumn(c) { Alignment = c is "tasks" or "start" ? Justify.Left : Justify.Right });
             foreach (var row in report.FineTuneRows()) fine.AddRow(row.Select(Markup.Escape).ToArray());
             AnsiConsole.Write(fine);
+        }
+        var shots = report.Groups().SelectMany(g => g.Shots.Select(k => (g.Group, k))).ToArray();
+        if (shots.Length > 0)
+        {
+            var table2 = new Table().Border(TableBorder.Simple).Title("Other support sizes: test accuracy (%) with K examples per class")
+                .AddColumns("tasks", "K", "gen", "+sup", "proto", "probe");
+            static string P(Summary? s) => s == null ? "–" : (100 * s.Mean).ToString("F1", System.Globalization.CultureInfo.InvariantCulture);
+            foreach (var (group, k) in shots)
+                table2.AddRow(Markup.Escape(group == DemoReport.CrossGroup ? report.CrossDomain : group), k.PerClass.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                              P(k.Generated), P(k.Refined), P(k.Prototype), P(k.Probe));
+            AnsiConsole.Write(table2);
         }
         AnsiConsole.MarkupLineInterpolated($"finished in {report.Elapsed.TotalSeconds:F0} s");
     }

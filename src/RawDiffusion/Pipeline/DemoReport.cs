@@ -17,7 +17,7 @@ public sealed record TaskResult(
     string Group, string Task, string[] ClassNames,
     double[][] Generated, double[][] GeneratedSupport, double[][]? Refined,
     double[]? Zoo, double[] Prototype, double[] Probe, double[] Nearest, string[] NearestTask,
-    double MeanOfZoo, double[] Random, IReadOnlyDictionary<string, double[]> FineTune)
+    double MeanOfZoo, double[] Random, IReadOnlyDictionary<string, double[]> FineTune, IReadOnlyList<ShotResult> Shots)
 {
     public double GeneratedMean => Generated.SelectMany(s => s).Average();
     /// <summary>Standard deviation over every generated sample of the task (all support sets).</summary>
@@ -30,6 +30,10 @@ public sealed record TaskResult(
         Enumerable.Range(0, Generated[s].Length).OrderByDescending(i => GeneratedSupport[s][i]).ThenBy(i => i).Take(k).Average(i => Generated[s][i]));
 }
 
+/// <summary>One task at another support size: generated samples (mean; and refined on the support set), and the
+/// prototype head and probe of that same support set.</summary>
+public sealed record ShotResult(int PerClass, double Generated, double? Refined, double Prototype, double Probe);
+
 /// <summary>A report column over a group's tasks: the mean over tasks and the 95% interval of that mean.</summary>
 public sealed record Summary(double Mean, double Ci95)
 {
@@ -39,7 +43,10 @@ public sealed record Summary(double Mean, double Ci95)
 /// <summary>A group of tasks (seen, unseen combinations, cross-domain): each column's mean over tasks with its 95% interval.</summary>
 public sealed record GroupSummary(string Group, int Tasks, Summary Generated, Summary GeneratedStd, Summary SelectedTop, Summary? Refined,
                                   Summary Prototype, Summary Probe, Summary Nearest, Summary? Zoo, Summary MeanOfZoo, Summary Random,
-                                  IReadOnlyDictionary<string, Summary[]> FineTune);
+                                  IReadOnlyDictionary<string, Summary[]> FineTune, IReadOnlyList<ShotSummary> Shots);
+
+/// <summary>A group's results at another support size, each column's mean over tasks with its 95% interval.</summary>
+public sealed record ShotSummary(int PerClass, Summary Generated, Summary? Refined, Summary Prototype, Summary Probe);
 
 /// <summary>
 /// The evaluation protocol of a run. For seen tasks, unseen class combinations and cross-domain tasks: generated weights
@@ -78,7 +85,9 @@ public sealed class DemoReport
         return new GroupSummary(g.Key, t.Length, S(r => r.GeneratedMean), S(r => r.GeneratedStd), S(r => r.SelectedTop(SelectTop)),
             t.All(r => r.Refined != null) ? S(r => r.RefinedMean!.Value) : null,
             S(r => r.Prototype.Average()), S(r => r.Probe.Average()), S(r => r.Nearest.Average()),
-            t.All(r => r.Zoo != null) ? S(r => r.Zoo!.Average()) : null, S(r => r.MeanOfZoo), S(r => r.Random.Average()), fineTune);
+            t.All(r => r.Zoo != null) ? S(r => r.Zoo!.Average()) : null, S(r => r.MeanOfZoo), S(r => r.Random.Average()), fineTune,
+            t[0].Shots.Select((shot, i) => new ShotSummary(shot.PerClass, S(r => r.Shots[i].Generated), t.All(r => r.Shots[i].Refined != null) ? S(r => r.Shots[i].Refined!.Value) : null,
+                                                          S(r => r.Shots[i].Prototype), S(r => r.Shots[i].Probe))).ToArray());
     }).ToArray();
 
     /// <summary>Evaluates every task of the run (the first eval.seenTasks seen tasks, all unseen and cross-domain ones).</summary>
@@ -173,8 +182,19 @@ public sealed class DemoReport
                     fineTune[NearestStart] = Curve(zoo.Models[modelsByTask[nearestOfFirstSet][0]], 5);
                     fineTune[ZooMeanStart] = Curve(meanOfZoo, 5);
                 }
+                // Other support sizes: one support set each, the same generator, the same baselines.
+                var shots = eval.Shots.Select(shot =>
+                {
+                    var g = new Generator((ulong)config.Sampling.Seed * 1_000_003 + (ulong)results.Count * 1_009 + 500 + (ulong)shot);
+                    var rows = trainFeatures.SupportIndices(shot, g);
+                    var support = trainFeatures.Select(rows);
+                    var samples = generator.Generate(support, shot, config.Sampling.Samples, g, cancel: cancel);
+                    return new ShotResult(shot, samples.Average(w => Evaluation.Accuracy(architecture, w, test)),
+                        refined == null ? null : samples.Average(w => FewShotHeads.Refine(new LinearHead(w[head!.Value.Weight], w[head.Value.Bias]), support, eval.SupportSteps, eval.SupportLearningRate).Accuracy(testFeatures)),
+                        FewShotHeads.Prototype(support).Accuracy(testFeatures), FewShotHeads.Probe(support).Accuracy(testFeatures));
+                }).ToArray();
                 results.Add(new TaskResult(group, task.Id, task.ClassNames, generated, generatedSupport, refined, own, prototype, probe, nearest, nearestTask,
-                                           Evaluation.Accuracy(architecture, meanOfZoo, test), random, fineTune));
+                                           Evaluation.Accuracy(architecture, meanOfZoo, test), random, fineTune, shots));
                 progress?.Report($"evaluated {++done}/{total}: {task.Id}");
             }
         return new DemoReport
@@ -279,6 +299,16 @@ public sealed class DemoReport
             foreach (var g in Groups())
                 foreach (var (start, curve) in g.FineTune)
                     md.AppendLine($"| {GroupName(g.Group)} | {start} | {string.Join(" | ", curve.Select(Both))} |");
+        }
+        if (Tasks.Count > 0 && Tasks[0].Shots.Count > 0)
+        {
+            md.AppendLine().AppendLine("## Other support sizes").AppendLine();
+            md.AppendLine($"The same trained models conditioned on one support set per task of K examples per class ({Samples} samples each); the baselines see the same K x C rows. Mean over tasks ± 95% CI.").AppendLine();
+            md.AppendLine("| tasks | K | gen | +sup | proto | probe |");
+            md.AppendLine("|---|---:|---:|---:|---:|---:|");
+            foreach (var g in Groups())
+                foreach (var shot in g.Shots)
+                    md.AppendLine($"| {GroupName(g.Group)} | {shot.PerClass} | {Both(shot.Generated)} | {Both(shot.Refined)} | {Both(shot.Prototype)} | {Both(shot.Probe)} |");
         }
         md.AppendLine().AppendLine("## Per task").AppendLine();
         md.AppendLine($"| group | task | classes | gen mean ± sd | top{SelectTop} | +sup | proto | probe | near (task of set 1) | zoo | rand |");

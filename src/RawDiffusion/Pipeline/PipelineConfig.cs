@@ -98,6 +98,9 @@ public sealed record EvalConfig
     /// <summary>Full-batch gradient steps of the support-set refinement of generated linear heads ("gen+sup"; 0 = off).</summary>
     public int SupportSteps { get; init; } = 100;
     public double SupportLearningRate { get; init; } = 0.01;
+    /// <summary>Other support sizes (examples per class, e.g. [1, 10]) at which generation and the support-set baselines
+    /// are also compared, one support set per task each, with the same trained models.</summary>
+    public int[] Shots { get; init; } = [1, 10];
 }
 
 /// <summary>
@@ -185,6 +188,7 @@ public sealed record PipelineConfig
         if (Eval.FineTuneEpochs.Any(e => e < 1) || Eval.FineTuneEpochs.Zip(Eval.FineTuneEpochs.Skip(1)).Any(p => p.Second <= p.First))
             throw new ArgumentException($"eval.fineTuneEpochs must be increasing positive epoch counts (got [{string.Join(", ", Eval.FineTuneEpochs)}])");
         if (Eval.SupportSteps < 0) throw new ArgumentException("eval.supportSteps cannot be negative");
+        if (Eval.Shots.Any(k => k < 1)) throw new ArgumentException($"eval.shots must list positive examples-per-class counts (got [{string.Join(", ", Eval.Shots)}])");
         Positive("eval.supportLearningRate", Eval.SupportLearningRate);
         if (Vectors.Layout is not (ClassRows.ModelWiseLayout or ClassRows.Layout))
             throw new ArgumentException($"vectors.layout must be \"{ClassRows.ModelWiseLayout}\" or \"{ClassRows.Layout}\" (got \"{Vectors.Layout}\")");

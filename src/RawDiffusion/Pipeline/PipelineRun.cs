@@ -8,23 +8,30 @@ namespace RawDiffusion.Pipeline;
 /// Resume, finished stages are kept and an interrupted one continues from its checkpoint.</summary>
 public static class PipelineRun
 {
-    /// <summary>Writes config.json into a new run folder, or checks that an existing run was made with the same config.</summary>
-    public static void PrepareFolder(PipelineConfig config, RunFolder run, bool resume)
+    /// <summary>Writes config.json into a new run folder, or checks that an existing run was made with the same config.
+    /// A resumed run may change how it is sampled and evaluated (the "sampling" section but its support size, and the
+    /// "eval" section): nothing trained depends on those, so the new config is saved and the report made again.</summary>
+    public static void PrepareFolder(PipelineConfig config, RunFolder run, bool resume, Action<string>? log = null)
     {
         // Checked before anything is written: class rows need a linear head over the backbone's features.
         if (config.Vectors.Layout == ClassRows.Layout) ClassRows.HeadTensors(ZooStage.Architecture(config));
         if (File.Exists(run.Config))
         {
             var stored = PipelineConfig.Load(run.Config);
-            if (stored.ToJson() != config.ToJson())
+            if (TrainedPart(stored).ToJson() != TrainedPart(config).ToJson())
                 throw new InvalidOperationException($"{run.Config}: the run folder was made with another config; use a new --out folder (nothing was changed)");
             if (!resume)
                 throw new InvalidOperationException($"{run.Root} already holds a run; pass --resume to continue it or choose another --out folder (nothing was changed)");
-            return;
+            if (stored.ToJson() == config.ToJson()) return;
+            log?.Invoke($"{run.Config}: sampling or eval settings changed; the trained stages are kept and the report is made with the new settings");
         }
-        Directory.CreateDirectory(run.Root);
+        else Directory.CreateDirectory(run.Root);
         AtomicFile.Write(run.Config, s => { using var w = new StreamWriter(s, leaveOpen: true); w.Write(config.ToJson()); });
     }
+
+    /// <summary>The parts of a config that trained stages depend on: all but the sampling and evaluation settings.</summary>
+    static PipelineConfig TrainedPart(PipelineConfig config) =>
+        config with { Sampling = new SamplingConfig { SupportPerClass = config.Sampling.SupportPerClass }, Eval = new EvalConfig() };
 
     /// <summary>The generative stages a config trains, in order: VAE, dataset encoder (model-wise vectors only: class rows
     /// are conditioned on support prototypes directly), diffusion.</summary>

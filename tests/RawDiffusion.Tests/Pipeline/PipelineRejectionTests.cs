@@ -75,7 +75,7 @@ public class PipelineRejectionTests
         using var folder = new TempFolder();
         var run = Run.CopyTo(folder.Path, "config.json");
         byte[] before = File.ReadAllBytes(run.Config);
-        var other = Run.Config with { Sampling = Run.Config.Sampling with { Samples = 3 } };
+        var other = Run.Config with { Training = Run.Config.Training with { ConditionDraws = 3 } };
         foreach (bool resume in new[] { false, true })
         {
             var e = Assert.Throws<InvalidOperationException>(() => PipelineRun.PrepareFolder(other, run, resume));
@@ -83,6 +83,23 @@ public class PipelineRejectionTests
             Assert.Contains("another config", e.Message);
             Assert.Equal(before, File.ReadAllBytes(run.Config));
         }
+    }
+
+    /// <summary>Sampling and evaluation settings are not trained on: a resumed run takes new ones (and saves them), but
+    /// not a new support size, which the diffusion model's conditions were drawn with.</summary>
+    [Fact]
+    public void ResumedRunMayChangeOnlyHowItIsSampledAndEvaluated()
+    {
+        using var folder = new TempFolder();
+        var run = Run.CopyTo(folder.Path, "config.json");
+        var resampled = Run.Config with { Sampling = Run.Config.Sampling with { Samples = 3, Guidance = 4 }, Eval = Run.Config.Eval with { ConditionSets = 4 } };
+        Assert.Throws<InvalidOperationException>(() => PipelineRun.PrepareFolder(resampled, run, resume: false));
+        var messages = new List<string>();
+        PipelineRun.PrepareFolder(resampled, run, resume: true, messages.Add);
+        Assert.Equal(resampled.ToJson(), PipelineConfig.Load(run.Config).ToJson());
+        Assert.Contains("sampling or eval settings changed", Assert.Single(messages));
+        var otherSupport = resampled with { Sampling = resampled.Sampling with { SupportPerClass = 3 } };
+        Assert.Contains("another config", Assert.Throws<InvalidOperationException>(() => PipelineRun.PrepareFolder(otherSupport, run, resume: true)).Message);
     }
 
     [Fact]

@@ -139,6 +139,8 @@ public class PipelineStageTests
             Assert.Equal(t.Group == DemoReport.SeenGroup, t.Zoo != null);
             Assert.Equal([DemoReport.GeneratedStart, DemoReport.RandomStart, DemoReport.PrototypeStart, DemoReport.NearestStart, DemoReport.ZooMeanStart], t.FineTune.Keys);
             Assert.All(t.FineTune.Values, curve => Assert.Equal(eval.FineTuneEpochs.Length + 1, curve.Length));
+            Assert.Equal(eval.Shots, t.Shots.Select(k => k.PerClass));
+            Assert.All(t.Shots, k => Assert.InRange(k.Generated, 0, 1));
             // Top-k by support accuracy lies between the worst and the best sample of the task.
             var all = t.Generated.SelectMany(s => s).ToArray();
             Assert.InRange(t.SelectedTop(eval.SelectTop), all.Min() - 1e-12, all.Max() + 1e-12);

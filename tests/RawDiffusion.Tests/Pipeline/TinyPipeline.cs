@@ -38,7 +38,7 @@ internal static class TinyPipeline
         "conditionDraws": 4
       },
       "sampling": { "samples": 2, "supportPerClass": 5, "ddimSteps": 5, "eta": 0, "guidance": 2, "seed": 41 },
-      "eval": { "seenTasks": 2, "conditionSets": 2, "selectTop": 1, "randomInits": 2, "fineTuneEpochs": [1, 2], "supportSteps": 5 }
+      "eval": { "seenTasks": 2, "conditionSets": 2, "selectTop": 1, "randomInits": 2, "fineTuneEpochs": [1, 2], "supportSteps": 5, "shots": [1, 3] }
     }
     """;
 
