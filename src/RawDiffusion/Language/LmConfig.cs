@@ -1,0 +1,79 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using RawDiffusion.Models.Language;
+
+namespace RawDiffusion.Language;
+
+/// <summary>The network of an lm run; the vocabulary is the byte tokenizer's.</summary>
+public sealed record LmModelSection(int HiddenSize, int IntermediateSize, int Layers, int Heads, int Context,
+                                    double RopeTheta = 10000, double RmsNormEps = 1e-6)
+{
+    public LlamaConfig ToLlama() => new(ByteTokenizer.VocabSize, HiddenSize, IntermediateSize, Layers, Heads, Context, RmsNormEps, RopeTheta);
+}
+
+/// <summary>AdamW with linear warm-up and cosine decay to <see cref="MinLearningRate"/>, gradient-norm clipping.</summary>
+public sealed record LmTrainingSection(int Steps, int BatchSize, double LearningRate, int WarmupSteps, double MinLearningRate,
+                                       double WeightDecay, double GradClip, int CheckpointEvery, ulong Seed = 1);
+
+/// <summary>The zoo: each domain fine-tuned from the base with each seed; the models after the last
+/// <see cref="KeepLast"/> multiples of <see cref="SaveEvery"/> steps are kept.</summary>
+public sealed record LmFinetuneSection(LmTrainingSection Training, ulong[] Seeds, int KeepLast, int SaveEvery);
+
+/// <summary>configs/lm.json: domains, network, base training, fine-tuning (the zoo) and evaluation.</summary>
+public sealed record LmConfig(string[] Domains, LmModelSection Model, LmTrainingSection Base, LmFinetuneSection Finetune, int EvalBatchSize = 16)
+{
+    static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        RespectRequiredConstructorParameters = true,
+        WriteIndented = true,
+    };
+
+    public const string DefaultFile = "lm.json";
+
+    /// <summary>configs/lm.json, from a configs/ folder next to the program or in the repository.</summary>
+    public static string DefaultPath() => Models.ModelConfig.FindConfigFile(DefaultFile)
+        ?? throw new FileNotFoundException($"configs/{DefaultFile} not found next to the program or in any folder above the current one; pass --config");
+
+    public static LmConfig Load(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: lm config not found", path);
+        return Parse(File.ReadAllText(path), path);
+    }
+
+    public static LmConfig Parse(string json, string source)
+    {
+        LmConfig? config;
+        try { config = JsonSerializer.Deserialize<LmConfig>(json, Json); }
+        catch (JsonException e) { throw new ArgumentException($"{source}: {e.Message}", e); }
+        return (config ?? throw new ArgumentException($"{source}: empty config")).Validate(source);
+    }
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    public LmConfig Validate(string source)
+    {
+        if (Domains is not { Length: > 0 } || Domains.Any(string.IsNullOrWhiteSpace) || Domains.Distinct().Count() != Domains.Length)
+            throw new ArgumentException($"{source}: domains must list distinct, non-empty domain names");
+        Model.ToLlama().Validate($"{source}: model");
+        Check(Base, "base");
+        Check(Finetune.Training, "finetune.training");
+        if (Finetune.Seeds is not { Length: > 0 } || Finetune.Seeds.Distinct().Count() != Finetune.Seeds.Length)
+            throw new ArgumentException($"{source}: finetune.seeds must list distinct seeds");
+        if (Finetune.SaveEvery < 1 || Finetune.KeepLast < 1 || (long)Finetune.SaveEvery * Finetune.KeepLast > Finetune.Training.Steps)
+            throw new ArgumentException($"{source}: finetune.keepLast × finetune.saveEvery must be within finetune.training.steps ({Finetune.Training.Steps})");
+        if (EvalBatchSize < 1) throw new ArgumentException($"{source}: evalBatchSize must be at least 1");
+        return this;
+
+        void Check(LmTrainingSection t, string name)
+        {
+            if (t.Steps < 1 || t.BatchSize < 1) throw new ArgumentException($"{source}: {name}.steps and {name}.batchSize must be at least 1");
+            if (!(t.LearningRate > 0) || !(t.MinLearningRate >= 0) || t.MinLearningRate > t.LearningRate)
+                throw new ArgumentException($"{source}: {name}.learningRate must be positive and {name}.minLearningRate in [0, learningRate]");
+            if (t.WarmupSteps < 0 || t.WarmupSteps >= t.Steps) throw new ArgumentException($"{source}: {name}.warmupSteps must lie in [0, steps)");
+            if (!(t.WeightDecay >= 0) || !(t.GradClip > 0)) throw new ArgumentException($"{source}: {name}.weightDecay must be >= 0 and {name}.gradClip positive");
+            if (t.CheckpointEvery < 0) throw new ArgumentException($"{source}: {name}.checkpointEvery must be >= 0");
+        }
+    }
+}
