@@ -52,6 +52,10 @@ public sealed record LmConfig(string[] Domains, LmModelSection Model, LmTraining
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
+    /// <summary>The sections the trained models depend on (domains, model, base, fine-tuning), serialised: a run folder
+    /// keeps these fixed, while later sections (evaluation, generation) may change between commands.</summary>
+    public string TrainingJson() => JsonSerializer.Serialize(new { Domains, Model, Base, Finetune }, Json);
+
     public LmConfig Validate(string source)
     {
         if (Domains is not { Length: > 0 } || Domains.Any(string.IsNullOrWhiteSpace) || Domains.Distinct().Count() != Domains.Length)

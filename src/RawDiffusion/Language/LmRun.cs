@@ -39,15 +39,22 @@ public sealed class LmRun
         if (File.Exists(path))
         {
             var saved = LmConfig.Load(path);
-            if (config != null && saved.ToJson() != config.ToJson())
-                throw new ArgumentException($"{path}: the run was made with another config; use another --out, or omit --config to continue it");
-            return new LmRun(folder, saved);
+            if (config == null) return new LmRun(folder, saved);
+            if (saved.TrainingJson() != config.TrainingJson())
+                throw new ArgumentException($"{path}: the run was made with other domains, model, base or finetune settings; use another --out, or omit --config to continue it");
+            if (saved.ToJson() != config.ToJson()) Write(path, config);
+            return new LmRun(folder, config);
         }
         if (config == null) throw new FileNotFoundException($"{path}: no lm run here; start one with `lm train --config FILE --out {folder}`", path);
         Directory.CreateDirectory(folder);
+        Write(path, config);
+        return new LmRun(folder, config);
+    }
+
+    static void Write(string path, LmConfig config)
+    {
         var bytes = System.Text.Encoding.UTF8.GetBytes(config.ToJson() + "\n");
         IO.AtomicFile.Write(path, s => s.Write(bytes));
-        return new LmRun(folder, config);
     }
 
     public IReadOnlyList<TextDomain> LoadDomains(string? dataRoot)
@@ -75,7 +82,7 @@ public sealed class LmRun
         return LlamaFiles.Load(BaseFolder);
     }
 
-    string ConfigHash => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Config.ToJson())))[..16];
+    string ConfigHash => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Config.TrainingJson())))[..16];
 
     /// <summary>Trains the base model on the balanced mix of every domain's training text.</summary>
     public TrainingLoopResult TrainBase(IReadOnlyList<TextDomain> domains, StageOptions options)
