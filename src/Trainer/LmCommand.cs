@@ -20,6 +20,10 @@ internal static class LmCommand
         lm.Subcommands.Add(Finetune());
         lm.Subcommands.Add(Eval());
         lm.Subcommands.Add(SampleText());
+        lm.Subcommands.Add(GenerateLayers());
+        lm.Subcommands.Add(RefineCommand());
+        lm.Subcommands.Add(Report());
+        lm.Subcommands.Add(RunAll());
         return lm;
     }
 
@@ -125,6 +129,113 @@ internal static class LmCommand
                 Console.WriteLine(ByteTokenizer.Decode(generated));
                 if (i + 1 < p.GetValue(samples)) Console.WriteLine("%");
             }
+            return 0;
+        }));
+        return command;
+    }
+
+    static Command GenerateLayers()
+    {
+        var config = ConfigOption();
+        var output = OutOption();
+        var resume = Cli.ResumeOption();
+        var domain = new Option<string?>("--domain") { Description = "Generate for this domain only (default: every domain)" };
+        var seed = new Option<ulong>("--seed") { Description = "Sampling seed", DefaultValueFactory = _ => 1UL };
+        var command = new Command("generate-layers", "Train the chunk VAE and the (domain, chunk)-conditioned UNet on the zoo's selected layers, then sample K candidate layer sets per domain") { config, output, resume, domain, seed };
+        command.SetAction(p => Cli.Guard(cancel =>
+        {
+            var run = OpenRun(p.GetValue(config), p.GetValue(output)!, allowDefault: false);
+            return GenerateAll(run, Cli.Stages(p.GetValue(resume), cancel), p.GetValue(domain), p.GetValue(seed)) ? 0 : Interrupt.ExitCode;
+        }));
+        return command;
+    }
+
+    static bool GenerateAll(LmRun run, StageOptions options, string? domain, ulong seed)
+    {
+        if (!LayerGeneration.Train(run, options)) return false;
+        foreach (var d in run.Config.Domains.Where(d => domain == null || d == domain))
+            Cli.Log($"{d}: wrote {LayerGeneration.Generate(run, d, seed).Count} candidates under {Path.Combine(LayerGeneration.Folder(run), d)}");
+        Plots.LossCurves(Path.Combine(LayerGeneration.Folder(run), "vae.csv"), Path.Combine(run.Folder, "plots", "generation-vae-loss.png"), "chunk VAE: training loss", logScale: true);
+        Plots.LossCurves(Path.Combine(LayerGeneration.Folder(run), "unet.csv"), Path.Combine(run.Folder, "plots", "generation-unet-loss.png"), "chunk UNet: training loss", logScale: true);
+        return true;
+    }
+
+    static Command RefineCommand()
+    {
+        var output = OutOption();
+        var data = DataOption();
+        var domain = new Option<string?>("--domain") { Description = "Refine this domain only (default: every domain)" };
+        var command = new Command("refine", "Algorithm 1: per selected layer, keep the best of K generated candidates only if it lowers the loss on the selection text; logs every decision") { output, data, domain };
+        command.SetAction(p => Cli.Guard(_ =>
+        {
+            var run = OpenRun(null, p.GetValue(output)!, allowDefault: false);
+            RefineAll(run, run.LoadDomains(p.GetValue(data)), p.GetValue(domain));
+            return 0;
+        }));
+        return command;
+    }
+
+    static void RefineAll(LmRun run, IReadOnlyList<TextDomain> domains, string? only)
+    {
+        foreach (var d in domains.Where(d => only == null || d.Name == only))
+        {
+            var decisions = LmReport.RefineDomain(run, d, x => Cli.Log(string.Create(CultureInfo.InvariantCulture,
+                $"{d.Name} {x.Tensor}: current {x.CurrentLoss:F5}, best candidate {x.BestCandidate} {x.CandidateLosses[x.BestCandidate]:F5} -> {(x.Accepted ? "accepted" : "kept current")}")));
+            var csv = Path.Combine(run.Folder, "refine", d.Name + ".csv");
+            File.Delete(csv);
+            using (var metrics = new Training.MetricsCsv(csv))
+            {
+                metrics.Append(0, new Dictionary<string, double> { ["selection_loss"] = decisions[0].CurrentLoss });
+                foreach (var x in decisions) metrics.Append(x.Step + 1, new Dictionary<string, double> { ["selection_loss"] = x.LossAfter });
+            }
+            Plots.LossCurves(csv, Path.Combine(run.Folder, "plots", $"refine-{d.Name}.png"), $"refine ({d.Name}): selection loss (nats/byte) after each layer");
+            Cli.Log($"{d.Name}: {decisions.Count(x => x.Accepted)} of {decisions.Count} layers replaced; log {LmReport.RefineLog(run, d.Name)}");
+        }
+    }
+
+    static Command Report()
+    {
+        var output = OutOption();
+        var data = DataOption();
+        var command = new Command("report", "The table: per domain, validation bits per byte of the base, fine-tune, generated, refined and random-control models") { output, data };
+        command.SetAction(p => Cli.Guard(_ =>
+        {
+            var run = OpenRun(null, p.GetValue(output)!, allowDefault: false);
+            WriteReport(run, run.LoadDomains(p.GetValue(data)));
+            return 0;
+        }));
+        return command;
+    }
+
+    static void WriteReport(LmRun run, IReadOnlyList<TextDomain> domains)
+    {
+        var rows = LmReport.Evaluate(run, domains, Cli.Log);
+        LmReport.Write(run, rows);
+        Console.WriteLine(LmReport.Markdown(run, rows));
+        Cli.Log($"wrote {Path.Combine(run.Folder, "report.md")}");
+    }
+
+    static Command RunAll()
+    {
+        var config = ConfigOption();
+        var output = OutOption();
+        var data = DataOption();
+        var resume = Cli.ResumeOption();
+        var command = new Command("run", "Everything: base, zoo, generator, candidates, refine and the report (configs/lm.json by default)") { config, output, data, resume };
+        command.SetAction(p => Cli.Guard(cancel =>
+        {
+            var run = OpenRun(p.GetValue(config), p.GetValue(output)!, allowDefault: true);
+            var domains = run.LoadDomains(p.GetValue(data));
+            var options = Cli.Stages(p.GetValue(resume), cancel);
+            if (!run.BaseDone)
+            {
+                if (run.TrainBase(domains, options).Interrupted) return Interrupt.ExitCode;
+                Plots.LossCurves(run.BaseCsv, Path.Combine(run.Folder, "plots", "base-loss.png"), "base LM: training loss");
+            }
+            if (!run.Finetune(domains, options)) return Interrupt.ExitCode;
+            if (!GenerateAll(run, options, null, 1)) return Interrupt.ExitCode;
+            RefineAll(run, domains, null);
+            WriteReport(run, domains);
             return 0;
         }));
         return command;
