@@ -25,7 +25,7 @@ public static class DiffusionStage
         using var unet = new UNet(config.Model.UNet, new Generator((ulong)settings.Seed));
         using var optimizer = new AdamW(unet.Parameters(), settings.LearningRate);
         using var ema = new Ema(unet, config.Model.Diffusion.EmaDecay);
-        using var metrics = new MetricsCsv(run.StageMetrics(Name));
+        using var metrics = new MetricsCsv(run.StageMetrics(Name)) { Note = $"device: {Backends.Backend.DefaultDescription}" };
         Directory.CreateDirectory(run.Checkpoints);
         var diffusion = new GaussianDiffusion(config.Model.Diffusion.CreateSchedule());
         int[] latentShape = [config.Model.UNet.LatentChannels, config.Model.UNet.ImageSize, config.Model.UNet.ImageSize];

@@ -20,7 +20,7 @@ public static class EncoderStage
         using var encoderModule = DatasetEncoders.Create(encoderConfig, new Generator((ulong)settings.Seed));
         var encoder = (IDatasetEncoder)encoderModule;
         using var optimizer = new AdamW(encoderModule.Parameters(), settings.LearningRate);
-        using var metrics = new MetricsCsv(run.StageMetrics(Name));
+        using var metrics = new MetricsCsv(run.StageMetrics(Name)) { Note = $"device: {Backends.Backend.DefaultDescription}" };
         Directory.CreateDirectory(run.Checkpoints);
         var taskRows = vectors.Tasks.Select(t => data.For(t).Train).ToArray();
         var rowsByTask = vectors.RowsByTask();

@@ -15,7 +15,7 @@ public static class VaeStage
         var settings = config.Training.Vae;
         using var vae = new WeightVae(config.Model.Vae, new Generator((ulong)settings.Seed));
         using var optimizer = new AdamW(vae.Parameters(), settings.LearningRate);
-        using var metrics = new MetricsCsv(run.StageMetrics(Name));
+        using var metrics = new MetricsCsv(run.StageMetrics(Name)) { Note = $"device: {Backends.Backend.DefaultDescription}" };
         Directory.CreateDirectory(run.Checkpoints);
         int length = vectors.Length, batch = settings.BatchSize;
         var result = options.Run(Name, settings.Steps, progress => TrainingLoop.Run(vae, optimizer, null,

@@ -1,0 +1,92 @@
+using RawDiffusion.Backends;
+using RawDiffusion.Cuda;
+using RawDiffusion.Training.Optimizers;
+
+namespace RawDiffusion.Tests.Cuda;
+
+/// <summary>The multi-tensor Adam step: on the GPU against the CPU's per-parameter composition (more parameters than one
+/// launch holds, zero-length and offset ones among them), and through the optimizer on the CPU against AdamStep per
+/// parameter.</summary>
+[Collection(CudaDeviceCollection.Name)]
+public class FusedOptimizerTests(CudaDeviceFixture fixture)
+{
+    static readonly IBackend Cpu = Backend.Cpu;
+
+    [Theory]
+    [InlineData(DType.Float32, true)]
+    [InlineData(DType.Float64, false)]
+    public void OneLaunchPerSixtyFourParametersMatchesAdamStepOnEach(DType dtype, bool decoupled)
+    {
+        var gpu = fixture.RequireBackend();
+        var (atol, rtol) = BackendTolerance.For(dtype, 1, 64);
+        // 150 parameters: three launches, lengths from 0 to 5,000, each at offset 3 in its buffers, steps 1 to 4.
+        int[] lengths = Enumerable.Range(0, 150).Select(i => i % 37 == 0 ? 0 : 1 + i * 97 % 5000).ToArray();
+        var buffers = lengths.Select((n, i) => (
+            P: TwinBuffer.Random(gpu, dtype, n + 3, 10 + i), G: TwinBuffer.Random(gpu, dtype, n + 3, 1000 + i),
+            M: TwinBuffer.Random(gpu, dtype, n + 3, 2000 + i, -0.1, 0.1), V: TwinBuffer.Random(gpu, dtype, n + 3, 3000 + i, 0, 0.01))).ToArray();
+        try
+        {
+            AdamTensors Entry(int i, bool onGpu)
+            {
+                var b = buffers[i];
+                DeviceBuffer Pick(TwinBuffer t) => onGpu ? t.Gpu : t.Cpu;
+                return new AdamTensors(Pick(b.P), 3, Pick(b.G), 3, Pick(b.M), 3, Pick(b.V), 3, lengths[i], 1 + i % 4);
+            }
+            Cpu.AdamStepMany(Enumerable.Range(0, lengths.Length).Select(i => Entry(i, false)).ToArray(), 1e-2, 0.9, 0.999, 1e-8, 0.05, decoupled);
+            gpu.AdamStepMany(Enumerable.Range(0, lengths.Length).Select(i => Entry(i, true)).ToArray(), 1e-2, 0.9, 0.999, 1e-8, 0.05, decoupled);
+            for (int i = 0; i < lengths.Length; i++)
+            {
+                buffers[i].P.AssertMatchesCpu(atol, rtol, $"param {i}");
+                buffers[i].M.AssertMatchesCpu(atol, rtol, $"exp_avg {i}");
+                buffers[i].V.AssertMatchesCpu(atol, rtol, $"exp_avg_sq {i}");
+            }
+        }
+        finally
+        {
+            foreach (var b in buffers) { b.P.Dispose(); b.G.Dispose(); b.M.Dispose(); b.V.Dispose(); }
+        }
+    }
+
+    [Fact]
+    public void TheOptimizersBatchedStepEqualsAdamStepPerParameterOnTheCpu()
+    {
+        // Parameters in two groups (different learning rates), one of them without a gradient in the second step, so
+        // the batched call mixes step counts: the result must be AdamStep per parameter with its own step, bit for bit.
+        var generator = new Generator(5);
+        using var a = Tensor.Randn([7, 3], generator);
+        using var b = Tensor.Randn([11], generator);
+        using var c = Tensor.Randn([2, 2], generator);
+        foreach (var t in new[] { a, b, c }) t.RequiresGrad = true;
+        var initial = new[] { a.ToArray<float>(), b.ToArray<float>(), c.ToArray<float>() };
+        using var optimizer = new AdamW([new ParameterGroup([a, b]), new ParameterGroup([c], learningRate: 0.3)], learningRate: 0.1, weightDecay: 0.02);
+        var gradients = new List<float[][]>();
+        for (int step = 0; step < 2; step++)
+        {
+            optimizer.ZeroGrad();
+            using (DisposeScope.Enter())
+            {
+                var loss = (a * a).Sum() + (c * 3).Sum();
+                if (step == 0) loss = loss + (b * b * b).Sum();
+                loss.Backward();
+            }
+            gradients.Add([a.Grad!.ToArray<float>(), b.Grad?.ToArray<float>() ?? [], c.Grad!.ToArray<float>()]);
+            optimizer.Step();
+        }
+
+        float[] Expected(int index, double lr, int[] steps)
+        {
+            using var p = Tensor.FromArray(initial[index], initial[index].Length);
+            using var m = Tensor.Zeros([initial[index].Length]);
+            using var v = Tensor.Zeros([initial[index].Length]);
+            foreach (int step in steps)
+            {
+                using var g = Tensor.FromArray(gradients[step - 1][index], initial[index].Length);
+                Cpu.AdamStep(p.Storage.Buffer, 0, g.Storage.Buffer, 0, m.Storage.Buffer, 0, v.Storage.Buffer, 0, p.Numel, lr, 0.9, 0.999, 1e-8, 0.02, true, step);
+            }
+            return p.ToArray<float>();
+        }
+        Assert.Equal(Expected(0, 0.1, [1, 2]), a.ToArray<float>());
+        Assert.Equal(Expected(1, 0.1, [1]), b.ToArray<float>());
+        Assert.Equal(Expected(2, 0.3, [1, 2]), c.ToArray<float>());
+    }
+}
