@@ -15,11 +15,13 @@ public sealed partial class CudaBackend
     }
 
     public void NormForward(StridedView x, StridedView mean, StridedView variance, double eps, StridedView? weight, StridedView? bias,
-                            NormLayout layout, StridedView y)
+                            NormLayout layout, StridedView y, NormActivation activation = NormActivation.None, StridedView? preActivation = null)
     {
         var dtype = FloatingDType(x.Buffer, "normalisation");
+        if (!Enum.IsDefined(activation)) throw new ArgumentOutOfRangeException(nameof(activation), activation, "unknown normalisation activation");
         NormForward(dtype, Dense(x, layout.Numel, dtype), Dense(mean, layout.StatCount, dtype), Dense(variance, layout.StatCount, dtype), eps,
-            Dense(weight, layout.Channels, dtype), Dense(bias, layout.Channels, dtype), layout, Dense(y, layout.Numel, dtype));
+            Dense(weight, layout.Channels, dtype), Dense(bias, layout.Channels, dtype), layout, Dense(y, layout.Numel, dtype),
+            activation, activation == NormActivation.None ? 0 : Dense(preActivation, layout.Numel, dtype));
     }
 
     public void NormBackwardSums(StridedView x, StridedView gradient, StridedView mean, StridedView variance, double eps, StridedView? weight,
@@ -59,7 +61,8 @@ public sealed partial class CudaBackend
         launcher.Launch(Typed("norm_statistics", dtype), RowTiles(layout.StatCount, layout.GroupCount), ref arguments);
     }
 
-    public void NormForward(DType dtype, nint x, nint mean, nint variance, double eps, nint weight, nint bias, NormLayout layout, nint y)
+    public void NormForward(DType dtype, nint x, nint mean, nint variance, double eps, nint weight, nint bias, NormLayout layout, nint y,
+                            NormActivation activation = NormActivation.None, nint preActivation = 0)
     {
         RequireFloating(dtype, nameof(NormForward));
         CheckLayout(layout);
@@ -73,6 +76,8 @@ public sealed partial class CudaBackend
         arguments.Add(bias);
         arguments.Add(NormalizationShape.From(layout));
         arguments.Add(y);
+        arguments.Add((int)activation);
+        arguments.Add(preActivation);
         launcher.Launch(Typed("norm_forward", dtype), ElementRows(layout), ref arguments);
     }
 

@@ -129,7 +129,7 @@ public sealed class UNet : Module
         }
         h = Middle2.Forward(MiddleAttention.Forward(Middle1.Forward(h, emb)), emb);
         foreach (var stage in up) h = stage.Forward(Tensor.Concat([h, skips.Pop()], 1), emb);
-        return ConvOut.Forward(F.Silu(NormOut.Forward(h)));
+        return ConvOut.Forward(NormOut.ForwardSilu(h));
     }
 
     /// <summary>The noise predictor the diffusion samplers call, holding the condition for a whole sampling run.</summary>

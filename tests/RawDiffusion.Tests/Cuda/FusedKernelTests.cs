@@ -4,11 +4,12 @@ using RawDiffusion.Training.Optimizers;
 
 namespace RawDiffusion.Tests.Cuda;
 
-/// <summary>The multi-tensor Adam step: on the GPU against the CPU's per-parameter composition (more parameters than one
-/// launch holds, zero-length and offset ones among them), and through the optimizer on the CPU against AdamStep per
-/// parameter.</summary>
+/// <summary>The fused kernels against the unfused compositions they replace: the multi-tensor Adam step (on the GPU
+/// against the CPU's per-parameter steps, more parameters than one launch holds, zero-length and offset ones among
+/// them; through the optimizer on the CPU against AdamStep per parameter) and GroupNorm + SiLU in one pass (on the GPU
+/// against the CPU; on the CPU, values and gradients against F.Silu(F.GroupNorm), and finite differences).</summary>
 [Collection(CudaDeviceCollection.Name)]
-public class FusedOptimizerTests(CudaDeviceFixture fixture)
+public class FusedKernelTests(CudaDeviceFixture fixture)
 {
     static readonly IBackend Cpu = Backend.Cpu;
 
@@ -88,5 +89,55 @@ public class FusedOptimizerTests(CudaDeviceFixture fixture)
         Assert.Equal(Expected(0, 0.1, [1, 2]), a.ToArray<float>());
         Assert.Equal(Expected(1, 0.1, [1]), b.ToArray<float>());
         Assert.Equal(Expected(2, 0.3, [1, 2]), c.ToArray<float>());
+    }
+
+    [Theory]
+    [InlineData(DType.Float32, 4, 8, 16, 4)]
+    [InlineData(DType.Float64, 3, 6, 1, 3)]
+    public void NormalisingWithSiluMatchesTheCpuOnTheGpu(DType dtype, int outer, int channels, int inner, int groupSize)
+    {
+        var gpu = fixture.RequireBackend();
+        var (atol, rtol) = BackendTolerance.For(dtype, 1, 64);
+        var layout = new NormLayout(outer, channels, inner, groupSize, SharedAcrossOuter: false);
+        int n = outer * channels * inner, k = layout.StatCount;
+        using var x = TwinBuffer.Random(gpu, dtype, n, 41, -3, 3);
+        using var w = TwinBuffer.Random(gpu, dtype, channels, 42);
+        using var b = TwinBuffer.Random(gpu, dtype, channels, 43);
+        using var mean = TwinBuffer.Output(gpu, dtype, k);
+        using var variance = TwinBuffer.Output(gpu, dtype, k);
+        using var y = TwinBuffer.Output(gpu, dtype, n);
+        using var pre = TwinBuffer.Output(gpu, dtype, n);
+        foreach (var backend in new[] { Cpu, gpu })
+        {
+            DeviceBuffer Pick(TwinBuffer t) => backend == Cpu ? t.Cpu : t.Gpu;
+            StridedView View(TwinBuffer t, int length) => StridedView.Contiguous(Pick(t), 0, [length]);
+            backend.NormStatistics(View(x, n), layout, View(mean, k), View(variance, k));
+            backend.NormForward(View(x, n), View(mean, k), View(variance, k), 1e-5, View(w, channels), View(b, channels), layout, View(y, n),
+                NormActivation.Silu, View(pre, n));
+        }
+        y.AssertMatchesCpu(atol, rtol, $"group norm + silu {dtype}");
+        pre.AssertMatchesCpu(atol, rtol, $"group norm before silu {dtype}");
+    }
+
+    [Fact]
+    public void GroupNormSiluIsTheCompositionBitForBitOnTheCpu()
+    {
+        var x = Testing.Reference.Leaf(51, 3, 8, 5);
+        var w = Testing.Reference.Leaf(52, 8);
+        var b = Testing.Reference.Leaf(53, 8);
+        var inputs = new[] { x, w, b };
+        (double[] Y, double[][] Grads) Run(Func<Tensor> f)
+        {
+            foreach (var t in inputs) t.Grad = null;
+            var y = f();
+            (y * y).Sum().Backward();
+            return (y.ToArray<double>(), inputs.Select(t => t.Grad!.ToArray<double>()).ToArray());
+        }
+        var fused = Run(() => F.GroupNormSilu(x, 4, w, b));
+        var composed = Run(() => F.Silu(F.GroupNorm(x, 4, w, b)));
+        Assert.Equal(composed.Y, fused.Y);
+        for (int i = 0; i < inputs.Length; i++) Assert.Equal(composed.Grads[i], fused.Grads[i]);
+        Testing.GradCheck.Check(t => F.GroupNormSilu(t[0], 2, t[1], t[2]), [x, w, b]);
+        using (GradMode.NoGrad()) Assert.Equal(composed.Y, F.GroupNormSilu(x, 4, w, b).ToArray<double>());
     }
 }
