@@ -9,7 +9,7 @@ internal sealed record KernelFile(string FileName, IReadOnlyList<string> Kernels
 /// plus one entry here.</summary>
 internal static class KernelCatalog
 {
-    public static readonly KernelFile Unary = new("unary.cu", ["unary_f32", "unary_f64", "unary_strided_f32", "unary_strided_f64", "copy_strided_i32"]);
+    public static readonly KernelFile Unary = new("unary.cu", ["unary_f32", "unary_f64", "unary_strided_f32", "unary_strided_f64", "copy_strided_i32", "bias_activation_f32", "bias_activation_f64"]);
 
     public static readonly KernelFile Binary = new("binary.cu", ["binary_f32", "binary_f64", "binary_strided_f32", "binary_strided_f64"]);
 

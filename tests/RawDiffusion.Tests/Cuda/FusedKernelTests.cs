@@ -7,7 +7,8 @@ namespace RawDiffusion.Tests.Cuda;
 /// <summary>The fused kernels against the unfused compositions they replace: the multi-tensor Adam step (on the GPU
 /// against the CPU's per-parameter steps, more parameters than one launch holds, zero-length and offset ones among
 /// them; through the optimizer on the CPU against AdamStep per parameter) and GroupNorm + SiLU in one pass (on the GPU
-/// against the CPU; on the CPU, values and gradients against F.Silu(F.GroupNorm), and finite differences).</summary>
+/// against the CPU; on the CPU, values and gradients against F.Silu(F.GroupNorm), and finite differences), and a
+/// linear layer's bias + activation in one pass (the same pairs of checks).</summary>
 [Collection(CudaDeviceCollection.Name)]
 public class FusedKernelTests(CudaDeviceFixture fixture)
 {
@@ -139,5 +140,63 @@ public class FusedKernelTests(CudaDeviceFixture fixture)
         for (int i = 0; i < inputs.Length; i++) Assert.Equal(composed.Grads[i], fused.Grads[i]);
         Testing.GradCheck.Check(t => F.GroupNormSilu(t[0], 2, t[1], t[2]), [x, w, b]);
         using (GradMode.NoGrad()) Assert.Equal(composed.Y, F.GroupNormSilu(x, 4, w, b).ToArray<double>());
+    }
+
+    [Theory]
+    [InlineData(DType.Float32, UnaryOp.Relu, 0)]
+    [InlineData(DType.Float32, UnaryOp.Silu, 0)]
+    [InlineData(DType.Float64, UnaryOp.LeakyRelu, 0.2)]
+    [InlineData(DType.Float64, UnaryOp.Gelu, 0)]
+    public void BiasAndActivationMatchTheCpuOnTheGpu(DType dtype, UnaryOp activation, double alpha)
+    {
+        var gpu = fixture.RequireBackend();
+        var (atol, rtol) = BackendTolerance.For(dtype, 1, 64);
+        const int rows = 37, n = 45;
+        using var y = TwinBuffer.Random(gpu, dtype, rows * n + 2, 61, -3, 3);
+        using var bias = TwinBuffer.Random(gpu, dtype, n + 1, 62);
+        using var pre = TwinBuffer.Output(gpu, dtype, rows * n);
+        foreach (var backend in new[] { Cpu, gpu })
+        {
+            DeviceBuffer Pick(TwinBuffer t) => backend == Cpu ? t.Cpu : t.Gpu;
+            backend.BiasActivation(StridedView.Contiguous(Pick(y), 2, [rows, n]), StridedView.Contiguous(Pick(bias), 1, [n]), rows, n, activation, alpha,
+                StridedView.Contiguous(Pick(pre), 0, [rows * n]));
+        }
+        y.AssertMatchesCpu(atol, rtol, $"bias + {activation} {dtype}");
+        pre.AssertMatchesCpu(atol, rtol, $"bias before {activation} {dtype}");
+    }
+
+    [Theory]
+    [InlineData(UnaryOp.Relu, 0)]
+    [InlineData(UnaryOp.LeakyRelu, 0.1)]
+    [InlineData(UnaryOp.Silu, 0)]
+    [InlineData(UnaryOp.Gelu, 0)]
+    public void LinearWithActivationIsTheCompositionBitForBitOnTheCpu(UnaryOp activation, double alpha)
+    {
+        var x = Testing.Reference.Leaf(71, 2, 3, 6);
+        var w = Testing.Reference.Leaf(72, 4, 6);
+        var b = Testing.Reference.Leaf(73, 4);
+        var inputs = new[] { x, w, b };
+        Tensor Activate(Tensor t) => activation switch
+        {
+            UnaryOp.Relu => F.Relu(t),
+            UnaryOp.LeakyRelu => F.LeakyRelu(t, alpha),
+            UnaryOp.Silu => F.Silu(t),
+            _ => F.Gelu(t),
+        };
+        (double[] Y, double[][] Grads) Run(Func<Tensor> f)
+        {
+            foreach (var t in inputs) t.Grad = null;
+            var y = f();
+            (y * y).Sum().Backward();
+            return (y.ToArray<double>(), inputs.Select(t => t.Grad!.ToArray<double>()).ToArray());
+        }
+        var fused = Run(() => F.Linear(x, w, b, activation, alpha));
+        var composed = Run(() => Activate(F.Linear(x, w, b)));
+        Assert.Equal(composed.Y, fused.Y);
+        for (int i = 0; i < inputs.Length; i++) Assert.Equal(composed.Grads[i], fused.Grads[i]);
+        // Smooth activations only: finite differences across ReLU's kink are meaningless.
+        if (activation is UnaryOp.Silu or UnaryOp.Gelu) Testing.GradCheck.Check(t => F.Linear(t[0], t[1], t[2], activation, alpha), [x, w, b]);
+        using (GradMode.NoGrad()) Assert.Equal(composed.Y, F.Linear(x, w, b, activation, alpha).ToArray<double>());
+        Assert.Throws<ArgumentException>(() => F.Linear(x, w, b, UnaryOp.Exp));
     }
 }
