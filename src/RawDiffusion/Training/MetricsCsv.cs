@@ -29,9 +29,13 @@ public sealed class MetricsCsv : IDisposable
 
     public string Path { get; }
 
-    /// <summary>A line written as "# note" before the first row each writer adds (a fresh run, and each resume), so
-    /// the file records what produced its rows (e.g. "device: CUDA: NVIDIA H200 ..."). Readers skip "#" lines.</summary>
+    /// <summary>A line written as "# note" before the first row a writer adds, unless the file's last note already says
+    /// the same (a resume on the same device leaves the file as an uninterrupted run would), so the file records what
+    /// produced its rows (e.g. "device: CUDA: NVIDIA H200 ..."). Readers skip "#" lines.</summary>
     public string? Note { get; init; }
+
+    /// <summary>The last "#" line of the file when the writer opened it.</summary>
+    string? lastNote;
 
     /// <summary>The metric columns (without "step"), once the file has a header.</summary>
     public IReadOnlyList<string>? Columns => columns;
@@ -87,7 +91,8 @@ public sealed class MetricsCsv : IDisposable
         if (writer == null)
         {
             writer = OpenForAppend();
-            if (!string.IsNullOrEmpty(Note)) writer.Write("# " + Note.ReplaceLineEndings(" ") + "\n");
+            string? note = string.IsNullOrEmpty(Note) ? null : "# " + Note.ReplaceLineEndings(" ");
+            if (note != null && note != lastNote) writer.Write(note + "\n");
         }
         if (columns == null)
         {
@@ -145,9 +150,12 @@ public sealed class MetricsCsv : IDisposable
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
         columns = null;
         lastStep = -1;
+        lastNote = null;
         if (File.Exists(Path))
         {
-            var lines = ReadLines(Path, dropTornLastLine: false).Where(l => !IsNote(l.Text)).ToList();
+            var all = ReadLines(Path, dropTornLastLine: false);
+            lastNote = all.LastOrDefault(l => IsNote(l.Text)).Text;
+            var lines = all.Where(l => !IsNote(l.Text)).ToList();
             if (lines.Count > 0)
             {
                 columns = ParseHeader(Path, lines[0].Text, lines[0].Number);

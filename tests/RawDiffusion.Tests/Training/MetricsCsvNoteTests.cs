@@ -26,6 +26,16 @@ public class MetricsCsvNoteTests
     }
 
     [Fact]
+    public void AResumeWithTheSameNoteAddsNoLine()
+    {
+        using var folder = new TempFolder();
+        string path = folder.File("vae.csv");
+        using (var csv = new MetricsCsv(path) { Note = "device: CPU (test)" }) csv.Append(0, Row(3));
+        using (var csv = new MetricsCsv(path) { Note = "device: CPU (test)" }) csv.Append(1, Row(2));
+        Assert.Equal(["# device: CPU (test)", "step,loss", "0,3", "1,2"], File.ReadAllLines(path));
+    }
+
+    [Fact]
     public void DroppingRowsKeepsTheNotesBeforeTheCutAndErrorsCountNoteLines()
     {
         using var folder = new TempFolder();
