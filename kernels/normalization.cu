@@ -17,7 +17,7 @@ struct NormShape {
     __forceinline__ int stat_count() const { return shared ? groups() : outer * groups(); }
     __forceinline__ long long group_count() const { return (long long)group_size * inner * (shared ? outer : 1); }
 };
-static_assert(sizeof(NormShape) == 20, "NormShape must match NormalizationShape in CudaPrimitives.Normalization.cs");
+static_assert(sizeof(NormShape) == 20, "NormShape must match NormalizationShape (Kernels/NormalizationShape.cs)");
 
 template <typename T>
 __forceinline__ T rstd(T variance, double eps) { return (T)(1.0 / sqrt((double)variance + eps)); }
@@ -57,8 +57,17 @@ __forceinline__ void norm_statistics(const T* x, NormShape s, T* mean, T* varian
 }
 
 // y = x̂·weight + bias (weight and bias may be null).
+// NormActivation (IBackend.Normalization.cs): the activation fused into the normalising pass, so GroupNorm + SiLU
+// costs one pass and one launch instead of two. `pre`, when not null, receives the value before the activation
+// (what SiLU's backward needs); the activation is unary.cu's formula.
+enum NormActivation { NORM_ACTIVATION_NONE = 0, NORM_ACTIVATION_SILU = 1 };
+
 template <typename T>
-__forceinline__ void norm_forward(const T* x, const T* mean, const T* variance, double eps, const T* weight, const T* bias, NormShape s, T* y) {
+__forceinline__ T norm_activate(T v, int activation) { return activation == NORM_ACTIVATION_SILU ? v / (T(1) + exp(-v)) : v; }
+
+template <typename T>
+__forceinline__ void norm_forward(const T* x, const T* mean, const T* variance, double eps, const T* weight, const T* bias, NormShape s, T* y,
+                                  int activation, T* pre) {
     const bool channel_rows = s.inner > 1;
     const long long rows = channel_rows ? (long long)s.outer * s.channels : s.outer;
     const int length = channel_rows ? s.inner : s.channels;
@@ -69,7 +78,12 @@ __forceinline__ void norm_forward(const T* x, const T* mean, const T* variance, 
         if (channel_rows) {
             int c = (int)(row % s.channels), k = s.stat_index(row / s.channels, c);
             const T m = mean[k], scale = rstd(variance[k], eps) * (weight ? weight[c] : T(1)), shift = bias ? bias[c] : T(0);
-            for (int e = threadIdx.x; e < length; e += blockDim.x) yr[e] = (xr[e] - m) * scale + shift;
+            T* pr = pre ? pre + row * length : nullptr;
+            for (int e = threadIdx.x; e < length; e += blockDim.x) {
+                T v = (xr[e] - m) * scale + shift;
+                if (pr) pr[e] = v;
+                yr[e] = norm_activate(v, activation);
+            }
             return;
         }
         int cached = -1;
@@ -82,7 +96,9 @@ __forceinline__ void norm_forward(const T* x, const T* mean, const T* variance, 
                 r = rstd(variance[k], eps);
             }
             T v = (xr[c] - m) * (weight ? r * weight[c] : r);
-            yr[c] = bias ? v + bias[c] : v;
+            if (bias) v += bias[c];
+            if (pre) pre[row * length + c] = v;
+            yr[c] = norm_activate(v, activation);
         }
     });
 }
@@ -260,12 +276,12 @@ __global__ void ROW_TILED norm_statistics_f32(const float* x, NormShape shape, f
 __global__ void ROW_TILED norm_statistics_f64(const double* x, NormShape shape, double* mean, double* variance) { norm_statistics<double>(x, shape, mean, variance); }
 
 __global__ void ROW_TILED norm_forward_f32(const float* x, const float* mean, const float* variance, double eps, const float* weight, const float* bias,
-                                 NormShape shape, float* y) {
-    norm_forward<float>(x, mean, variance, eps, weight, bias, shape, y);
+                                 NormShape shape, float* y, int activation, float* pre) {
+    norm_forward<float>(x, mean, variance, eps, weight, bias, shape, y, activation, pre);
 }
 __global__ void ROW_TILED norm_forward_f64(const double* x, const double* mean, const double* variance, double eps, const double* weight, const double* bias,
-                                 NormShape shape, double* y) {
-    norm_forward<double>(x, mean, variance, eps, weight, bias, shape, y);
+                                 NormShape shape, double* y, int activation, double* pre) {
+    norm_forward<double>(x, mean, variance, eps, weight, bias, shape, y, activation, pre);
 }
 
 __global__ void ROW_TILED norm_backward_row_sums_f32(const float* x, const float* g, const float* mean, const float* variance, double eps, const float* weight,

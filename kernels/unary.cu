@@ -77,6 +77,24 @@ __global__ void unary_f64(int op, const double* x, double* y, long long n, doubl
 __global__ void unary_strided_f32(int op, const float* x, float* y, StridedLayout layout, float alpha, float beta) { unary_strided<float>(op, x, y, layout, alpha, beta); }
 __global__ void unary_strided_f64(int op, const double* x, double* y, StridedLayout layout, double alpha, double beta) { unary_strided<double>(op, x, y, layout, alpha, beta); }
 
+// Bias + activation (IBackend.BiasActivation): y = f(y + bias) in place over the rows of a contiguous [rows, n]
+// block, bias [n]; pre (when not null) receives y + bias, which the activation's backward needs. One pass where a
+// linear layer's broadcast add and its activation took two.
+__global__ void bias_activation_f32(int op, float* y, const float* bias, long long rows, int n, float alpha, float* pre) {
+    for_each_index(rows * n, [&](long long i) {
+        float v = y[i] + bias[i % n];
+        if (pre) pre[i] = v;
+        y[i] = apply_unary<float>(op, v, alpha, 0.0f);
+    });
+}
+__global__ void bias_activation_f64(int op, double* y, const double* bias, long long rows, int n, double alpha, double* pre) {
+    for_each_index(rows * n, [&](long long i) {
+        double v = y[i] + bias[i % n];
+        if (pre) pre[i] = v;
+        y[i] = apply_unary<double>(op, v, alpha, 0.0);
+    });
+}
+
 // Int32 tensors support copy only; a contiguous copy is a cuMemcpyDtoDAsync.
 __global__ void copy_strided_i32(const int* x, int* y, StridedLayout layout) {
     for_each_strided<2>(layout, [&](const long long (&o)[2]) { y[o[0]] = x[o[1]]; });

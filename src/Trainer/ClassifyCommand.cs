@@ -41,7 +41,7 @@ internal static class ClassifyCommand
             AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
             return 1;
         }
-        AnsiConsole.MarkupLineInterpolated($"Fashion-MNIST: {train.Count} training and {test.Count} test images; matrix products by {RawDiffusion.Backends.Backend.CpuGemmDescription}");
+        AnsiConsole.MarkupLineInterpolated($"Fashion-MNIST: {train.Count} training and {test.Count} test images; on {RawDiffusion.Backends.Backend.DefaultDescription}");
         var table = new Table().AddColumns("network", "parameters", "epochs", "final train loss", "test accuracy", "time");
         foreach (var name in options.Models)
         {

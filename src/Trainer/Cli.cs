@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.CommandLine.Invocation;
+using RawDiffusion.Cuda;
 using RawDiffusion.Pipeline;
 using RawDiffusion.Training;
 using Spectre.Console;
@@ -20,7 +22,43 @@ internal static class Cli
         root.Subcommands.Add(ClassifyCommand.Create());
         root.Subcommands.Add(LmCommand.Create());
         root.SetAction(_ => RunCommand.Demo());
+        var device = DeviceOption();
+        root.Options.Add(device);
+        OnSelectedDevice.Wrap(root, device);
         return root;
+    }
+
+    /// <summary>--device on the root and, being recursive, on every command; defaults to RAWDIFFUSION_DEVICE or auto.</summary>
+    public static Option<string> DeviceOption() => new Option<string>("--device")
+    {
+        Description = $"Device to run on: {DeviceSelection.Values} (default: ${DeviceSelection.Variable}, else auto = the GPU where CUDA is usable, else the CPU)",
+        Recursive = true,
+        DefaultValueFactory = _ => DeviceSelection.DefaultValue,
+    }.Check(value => DeviceSelection.Problem(value, Environment.GetEnvironmentVariable(DeviceSelection.Variable) is { Length: > 0 } ? $"--device (or {DeviceSelection.Variable})" : "--device"));
+
+    /// <summary>Runs a command's action on the device --device names, so no command carries device code of its own.</summary>
+    sealed class OnSelectedDevice(SynchronousCommandLineAction inner, Option<string> device) : SynchronousCommandLineAction
+    {
+        public static void Wrap(Command command, Option<string> device)
+        {
+            if (command.Action is SynchronousCommandLineAction action) command.Action = new OnSelectedDevice(action, device);
+            foreach (var sub in command.Subcommands) Wrap(sub, device);
+        }
+
+        public override int Invoke(ParseResult parseResult)
+        {
+            DeviceSelection selection;
+            try
+            {
+                selection = DeviceSelection.Apply(DeviceSelection.Parse(parseResult.GetValue(device), "--device"), Log);
+            }
+            catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+            {
+                AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
+                return 1;
+            }
+            using (selection) return inner.Invoke(parseResult);
+        }
     }
 
     /// <summary>Adds a check of the option's own value. System.CommandLine 3.0 runs a command's validators before default

@@ -40,7 +40,9 @@ internal static class Plots
                 IntegerTicksOnly = true,
                 LabelFormatter = y => Math.Pow(10, y).ToString("G3", System.Globalization.CultureInfo.InvariantCulture),
             };
-        plot.Title(title);
+        // The device each part of the run trained on (a resumed run may have changed it), from the file's notes.
+        var devices = MetricsCsv.ReadNotes(csvPath).Where(n => n.StartsWith("device: ", StringComparison.Ordinal)).Select(n => n["device: ".Length..]).Distinct().ToArray();
+        plot.Title(devices.Length == 0 ? title : $"{title}\non {string.Join(" + ", devices)}");
         plot.XLabel("step");
         plot.YLabel(logScale ? "value (log scale)" : "value");
         plot.ShowLegend(Alignment.UpperRight);

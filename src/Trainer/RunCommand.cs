@@ -35,7 +35,7 @@ internal static class RunCommand
     public static int Run(PipelineConfig config, RunFolder run, string? dataRoot, bool resume, CancellationToken cancel)
     {
         PipelineRun.PrepareFolder(config, run, resume, Cli.Log);
-        Cli.Log($"D2NWG run in {run.Root}; matrix products by {RawDiffusion.Backends.Backend.CpuGemmDescription}");
+        Cli.Log($"D2NWG run in {run.Root} on {RawDiffusion.Backends.Backend.DefaultDescription}");
         var report = PipelineRun.RunAll(config, run, dataRoot, Cli.Stages(resume, cancel), ZooCommand.Progress(), Cli.Log);
         if (report == null) return Interrupt.ExitCode;
         Print(report);
@@ -92,7 +92,7 @@ internal static class RunCommand
             series.Add(("mean of zoo", group.Select(t => 100 * t.MeanOfZoo).ToArray()));
             series.Add(("random init", group.SelectMany(t => t.Random).Select(a => 100 * a).ToArray()));
             var file = FileName(group.Key);
-            Plots.AccuracyDistributions(Path.Combine(run.Plots, $"accuracy-{file}.png"), $"Test accuracy (%): {group.Key}", series);
+            Plots.AccuracyDistributions(Path.Combine(run.Plots, $"accuracy-{file}.png"), $"Test accuracy (%): {group.Key}\non {report.Device}", series);
         }
         if (report.FineTuneEpochs.Length > 0)
             foreach (var g in report.Groups())

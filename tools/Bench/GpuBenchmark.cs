@@ -13,17 +13,19 @@ namespace RawDiffusion.Bench;
 /// <summary>
 /// `gpu`: the CUDA backend on the first GPU. Square fp32 and TF32 matmul TFLOP/s against PyTorch on the same GPU;
 /// the memory-bound kernels (elementwise maps, softmax, layer and group norm, a reduction) as GB/s against a
-/// device-to-device copy; milliseconds per training step of the MLP and CNN classifiers against PyTorch. Kernel
-/// times come from CUDA events; training steps are wall-clock, host overhead included, as a user sees them.
+/// device-to-device copy; launch overhead (host cost per kernel launch, tiny kernels back to back, the same chain and
+/// an MLP forward replayed as a CUDA graph); milliseconds per training step of the MLP and CNN classifiers against
+/// PyTorch, with our kernel launches per step. Kernel times come from CUDA events; training steps are wall-clock, host
+/// overhead included, as a user sees them.
 /// Writes docs/bench/gpu.md (one section per part, each replaced by its own run).
 /// </summary>
 internal static class GpuBenchmark
 {
     private const string ReportTitle = "# GPU benchmarks";
     private const string Usage =
-        "usage: gpu [--only matmul,memory,train] [--sizes 1024,2048,4096,8192] [--elements 67108864] [--batch-size 128] [--steps 50] [--warmup-steps 10] [--no-torch] [--no-report]";
+        "usage: gpu [--only matmul,memory,launch,train] [--sizes 1024,2048,4096,8192] [--elements 67108864] [--batch-size 128] [--steps 50] [--warmup-steps 10] [--no-torch] [--no-report]";
 
-    private static readonly string[] Parts = ["matmul", "memory", "train"];
+    private static readonly string[] Parts = ["matmul", "memory", "launch", "train"];
 
     /// <summary>The timing policy of the kernel measurements, handed to PyTorch too.</summary>
     private static readonly Timing KernelTiming = new(Warmup: 3, MinRepeats: 10, MinSeconds: 0.5, MaxRepeats: 200);
@@ -59,6 +61,7 @@ internal static class GpuBenchmark
             string header = Describe(cuda);
             if (options.Parts.Contains("matmul")) Report(options, "GPU matmul", header + "\n\n" + Matmul(cuda, options));
             if (options.Parts.Contains("memory")) Report(options, "GPU memory-bound kernels", header + "\n\n" + MemoryBound(cuda, options.Elements));
+            if (options.Parts.Contains("launch")) Report(options, "GPU launch overhead", header + "\n\n" + LaunchOverhead(cuda));
             if (options.Parts.Contains("train")) Report(options, "GPU training steps", header + "\n\n" + TrainingSteps(cuda, options));
         }
 
@@ -213,13 +216,108 @@ internal static class GpuBenchmark
             table.ToMarkdown());
     }
 
+    // ---- launch overhead ----
+
+    /// <summary>What a kernel launch costs the host and the GPU, and what a CUDA graph replay saves: a chain of tiny
+    /// kernels (a negation of 256 floats, so the kernels themselves take almost nothing), run eagerly and as one graph,
+    /// and a small MLP's forward pass (no gradients) run eagerly and replayed, checked against the eager result.</summary>
+    private static string LaunchOverhead(CudaBackend cuda)
+    {
+        AnsiConsole.MarkupLine("Measuring launch overhead ...");
+        const int chain = 1000;
+        using var x = Random(cuda, 256, 9);
+        using var y = cuda.Allocate(DType.Float32, 256);
+        void Chain()
+        {
+            for (int i = 0; i < chain; i++) cuda.Unary(UnaryOp.Neg, StridedView.Contiguous(x, 0, [256]), StridedView.Contiguous(y, 0, [256]));
+        }
+
+        double WallMicroseconds(Action run, int repeats)
+        {
+            run();
+            cuda.Synchronize();
+            var clock = Stopwatch.StartNew();
+            for (int i = 0; i < repeats; i++) run();
+            cuda.Synchronize();
+            return clock.Elapsed.TotalMicroseconds / repeats;
+        }
+
+        Chain();
+        cuda.Synchronize();
+        var enqueue = Stopwatch.StartNew();
+        Chain();
+        double enqueueMicroseconds = enqueue.Elapsed.TotalMicroseconds / chain;
+        cuda.Synchronize();
+        double eagerWall = WallMicroseconds(Chain, 5) / chain;
+        double eagerGpu = MedianMilliseconds(cuda, Chain) * 1e3 / chain;
+        using var graph = cuda.CaptureGraph(Chain);
+        double graphWall = WallMicroseconds(graph.Launch, 5) / chain;
+        double graphGpu = MedianMilliseconds(cuda, graph.Launch) * 1e3 / chain;
+
+        // An MLP forward pass of batch 128 with static input and output tensors.
+        var previous = Backend.Default;
+        double forwardEager, forwardGraph, difference;
+        long forwardLaunches;
+        int forwardNodes;
+        try
+        {
+            Backend.Default = cuda;
+            using var model = ImageClassifiers.Mlp(784, [256, 128], 10, new Generator(1));
+            using var input = Tensor.Rand([128, 1, 28, 28], new Generator(8), backend: cuda);
+            Tensor Forward()
+            {
+                using var noGrad = GradMode.NoGrad();
+                using var scope = DisposeScope.Enter();
+                return scope.MoveToOuter(model.Forward(input));
+            }
+
+            Forward().Dispose();
+            long before = cuda.KernelLaunches;
+            Forward().Dispose();
+            forwardLaunches = cuda.KernelLaunches - before;
+            forwardEager = WallMicroseconds(() => Forward().Dispose(), 200);
+            Tensor? captured = null;
+            using var forwardGraphs = cuda.CaptureGraph(() => captured = Forward());
+            using var output = captured!;
+            forwardNodes = forwardGraphs.Nodes;
+            forwardGraph = WallMicroseconds(forwardGraphs.Launch, 200);
+            // New input values, then replay against an eager pass on them.
+            cuda.FillRandom(RandomDistribution.Uniform, input.Storage.Buffer, input.Offset, input.Numel, 99, 0, 0, 1);
+            forwardGraphs.Launch();
+            using var eager = Forward();
+            difference = output.ToArray<float>().Zip(eager.ToArray<float>(), (a, b) => Math.Abs(a - b)).Max();
+        }
+        finally
+        {
+            Backend.Default = previous;
+        }
+
+        string Us(double value) => value.ToString("0.00", CultureInfo.InvariantCulture);
+        var table = new ResultTable("measurement", "µs");
+        table.AddRow("host time to enqueue one kernel launch", Us(enqueueMicroseconds));
+        table.AddRow($"tiny kernel, eager chain of {chain}: GPU time per kernel (CUDA events)", Us(eagerGpu));
+        table.AddRow($"tiny kernel, eager chain of {chain}: wall-clock per kernel", Us(eagerWall));
+        table.AddRow($"tiny kernel, the chain as one CUDA graph: GPU time per kernel", Us(graphGpu));
+        table.AddRow($"tiny kernel, the chain as one CUDA graph: wall-clock per kernel", Us(graphWall));
+        table.AddRow($"MLP 784-256-128-10 forward, batch 128, eager ({forwardLaunches} kernel launches + cuBLAS)", Us(forwardEager));
+        table.AddRow($"the same forward replayed as a CUDA graph ({forwardNodes} nodes; max |replay - eager| = {difference:G3})", Us(forwardGraph));
+        AnsiConsole.Write(table.ToConsoleTable("Launch overhead"));
+        return string.Join('\n',
+            "- Tiny kernel: CudaBackend.Unary(Neg) over 256 float32 values, so its time is launch and scheduling, not work.",
+            "- Host enqueue: wall-clock of queuing the chain before synchronising, per launch; wall-clock rows include the final synchronise.",
+            "- CUDA graph: CudaBackend.CaptureGraph (stream capture, relaxed mode), replayed with one cuGraphLaunch.",
+            "- Command: `Bench gpu --only launch`",
+            "",
+            table.ToMarkdown());
+    }
+
     // ---- training steps ----
 
     private static string TrainingSteps(CudaBackend cuda, Options options)
     {
         AnsiConsole.MarkupLine("Measuring training steps ...");
         var previous = Backend.Default;
-        var ours = new List<(string Model, long Parameters, double Milliseconds)>();
+        var ours = new List<(string Model, long Parameters, double Milliseconds, long Launches)>();
         try
         {
             // The classifiers create their parameters on the default backend.
@@ -227,7 +325,8 @@ internal static class GpuBenchmark
             foreach (string name in new[] { "mlp", "cnn" })
             {
                 using var model = name == "mlp" ? ImageClassifiers.Mlp(784, [256, 128], 10, new Generator(1)) : ImageClassifiers.Cnn(28, [16, 32], 10, new Generator(1));
-                ours.Add((name, model.ParameterCount, MillisecondsPerStep(cuda, model, options)));
+                double milliseconds = MillisecondsPerStep(cuda, model, options, out long launches);
+                ours.Add((name, model.ParameterCount, milliseconds, launches));
             }
         }
         finally
@@ -241,13 +340,13 @@ internal static class GpuBenchmark
         Dictionary<string, double> reference = torch is null ? [] : torch.Results.EnumerateArray()
             .ToDictionary(r => r.GetProperty("model").GetString()!, r => r.GetProperty("ms_per_step").GetDouble());
 
-        var table = new ResultTable("network", "parameters", "batch", "ms / step", "PyTorch ms / step", "PyTorch / ours");
-        foreach (var (model, parameters, ms) in ours)
+        var table = new ResultTable("network", "parameters", "batch", "ms / step", "PyTorch ms / step", "PyTorch / ours", "our kernel launches / step");
+        foreach (var (model, parameters, ms, launches) in ours)
         {
             double? theirs = reference.TryGetValue(model, out double value) ? value : null;
             table.AddRow(model, parameters.ToString("N0", CultureInfo.InvariantCulture), options.BatchSize.ToString(CultureInfo.InvariantCulture),
                 ms.ToString("0.000", CultureInfo.InvariantCulture), theirs?.ToString("0.000", CultureInfo.InvariantCulture) ?? "n/a",
-                theirs is { } t ? (t / ms).ToString("0.00", CultureInfo.InvariantCulture) : "n/a");
+                theirs is { } t ? (t / ms).ToString("0.00", CultureInfo.InvariantCulture) : "n/a", launches.ToString(CultureInfo.InvariantCulture));
         }
 
         AnsiConsole.Write(table.ToConsoleTable("Training steps"));
@@ -261,7 +360,7 @@ internal static class GpuBenchmark
             table.ToMarkdown());
     }
 
-    private static double MillisecondsPerStep(CudaBackend cuda, RawDiffusion.Nn.Layer model, Options options)
+    private static double MillisecondsPerStep(CudaBackend cuda, RawDiffusion.Nn.Layer model, Options options, out long launches)
     {
         var labels = new int[options.BatchSize];
         var random = new Random(7);
@@ -280,6 +379,9 @@ internal static class GpuBenchmark
         }
 
         for (int i = 0; i < options.WarmupSteps; i++) Step();
+        long before = cuda.KernelLaunches;
+        Step();
+        launches = cuda.KernelLaunches - before;
         cuda.Synchronize();
         var clock = Stopwatch.StartNew();
         for (int i = 0; i < options.Steps; i++) Step();

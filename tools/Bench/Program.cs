@@ -1,19 +1,87 @@
+using RawDiffusion.Backends;
 using RawDiffusion.Bench;
+using RawDiffusion.Cuda;
 using Spectre.Console;
 
-// Each benchmark is a subcommand so that new ones (train-step, ...) can be added next to matmul.
-return args switch
+// `--device auto|cpu|cuda` (anywhere on the line, default RAWDIFFUSION_DEVICE, else auto) selects the backend the way the
+// Trainer does; each benchmark is a subcommand.
+if (!TryTakeDevice(ref args, out string device, out string? problem))
 {
-    ["matmul", .. var options] => MatmulBenchmark.Run(options),
-    ["train-step", .. var options] => TrainStepBenchmark.Run(options),
-    ["gpu", .. var options] => GpuBenchmark.Run(options),
-    _ => PrintUsage(),
-};
+    AnsiConsole.MarkupLine($"[red]{Markup.Escape(problem!)}[/]");
+    return 2;
+}
+
+if (args is not [var benchmark, ..] || benchmark is not ("matmul" or "train-step" or "gpu")) return PrintUsage();
+// matmul measures the CPU's GEMM providers and gpu always the GPU, whatever --device says; train-step follows it.
+DeviceChoice choice = DeviceSelection.Parse(device, "--device");
+if (benchmark == "gpu" && choice == DeviceChoice.Cpu)
+{
+    AnsiConsole.MarkupLine("[red]gpu measures the CUDA backend; --device cpu contradicts it.[/]");
+    return 2;
+}
+
+if (benchmark == "matmul" && choice == DeviceChoice.Cuda)
+{
+    AnsiConsole.MarkupLine("[red]matmul measures the CPU GEMM kernels; `gpu --only matmul` measures the GPU's.[/]");
+    return 2;
+}
+
+DeviceSelection selection;
+try
+{
+    selection = DeviceSelection.Apply(benchmark == "train-step" ? choice : DeviceChoice.Cpu, notice => AnsiConsole.MarkupLine($"[yellow]{Markup.Escape(notice)}[/]"));
+}
+catch (InvalidOperationException error)
+{
+    AnsiConsole.MarkupLine($"[red]{Markup.Escape(error.Message)}[/]");
+    return 1;
+}
+
+using (selection)
+{
+    AnsiConsole.MarkupLine($"Backend: {Markup.Escape(Backend.DefaultDescription)}");
+    string[] options = args[1..];
+    return benchmark switch
+    {
+        "matmul" => MatmulBenchmark.Run(options),
+        "train-step" => TrainStepBenchmark.Run(options),
+        _ => GpuBenchmark.Run(options),
+    };
+}
+
+static bool TryTakeDevice(ref string[] args, out string device, out string? problem)
+{
+    device = DeviceSelection.DefaultValue;
+    problem = DeviceSelection.Problem(device, DeviceSelection.Variable);
+    var rest = new List<string>();
+    for (int i = 0; i < args.Length; i++)
+    {
+        if (args[i] != "--device")
+        {
+            rest.Add(args[i]);
+            continue;
+        }
+
+        if (i + 1 >= args.Length)
+        {
+            problem = $"--device needs a value: {DeviceSelection.Values}";
+            return false;
+        }
+
+        device = args[++i];
+        problem = DeviceSelection.Problem(device, "--device");
+    }
+
+    args = [.. rest];
+    return problem is null;
+}
 
 static int PrintUsage()
 {
-    AnsiConsole.WriteLine("usage: dotnet run -c Release --project tools/Bench -- <benchmark> [options]");
-    AnsiConsole.WriteLine("  matmul [--sizes 256,512,1024,2048]   square fp32 matmul: managed kernel, system BLAS, PyTorch");
-    AnsiConsole.WriteLine("  train-step [--networks vae,unet,encoder]   one d2nwg-small training step of each network, ours vs PyTorch");
+    AnsiConsole.WriteLine("usage: dotnet run -c Release --project tools/Bench -- [--device auto|cpu|cuda] <benchmark> [options]");
+    AnsiConsole.WriteLine("  matmul [--sizes 256,512,1024,2048]   square fp32 matmul on the CPU: managed kernel, system BLAS, PyTorch");
+    AnsiConsole.WriteLine("  train-step [--networks vae,unet,encoder] [--preset d2nwg-small|d2nwg-base] [--batch 32]");
+    AnsiConsole.WriteLine("             one training step of each network, ours vs PyTorch on the selected device (eager and torch.compile on a GPU)");
+    AnsiConsole.WriteLine("  gpu [--only matmul,memory,launch,train] ...   the CUDA backend's kernels, launch overhead and small training steps (GpuBenchmark.cs)");
     return 2;
 }

@@ -85,14 +85,12 @@ def conv(nn, dims, cin, cout, kernel, stride=1, padding=0):
 
 
 def attention(torch, q, k, v, scale):
-    """softmax(q kᵀ scale) v over the last two dimensions of [batch, heads, tokens, width] (F.ScaledDotProductAttention).
-
-    torch.nn.functional.scaled_dot_product_attention where it takes a scale (torch >= 2.1); before that (Debian's 1.13
-    has only the private _scaled_dot_product_attention, slower on the CPU than these three ops) the way PyTorch code
-    wrote attention, the Set Transformer's official code included."""
-    major, minor = (int(part) for part in torch.__version__.split(".")[:2])
-    if (major, minor) >= (2, 1):
-        return torch.nn.functional.scaled_dot_product_attention(q, k, v, scale=scale)
+    """softmax(q kᵀ scale) v over the last two dimensions (F.ScaledDotProductAttention): PyTorch's own fused
+    F.scaled_dot_product_attention where this torch has it with a scale argument (2.1 and later, flash or
+    memory-efficient kernels on a GPU), as a PyTorch user would write it; the explicit product on older versions."""
+    functional = torch.nn.functional
+    if hasattr(functional, "scaled_dot_product_attention") and tuple(int(p) for p in torch.__version__.split(".")[:2]) >= (2, 1):
+        return functional.scaled_dot_product_attention(q, k, v, scale=scale)
     return torch.softmax(q @ k.transpose(-1, -2) * scale, dim=-1) @ v
 
 
@@ -438,28 +436,32 @@ def build_networks(torch):
     }
 
 
-def training_case(torch, name, config, batch):
-    """(model, loss closure) for one network, with fixed random inputs as in TrainStepBenchmark.cs."""
+def training_case(torch, name, config, batch, device="cpu"):
+    """(model, loss closure) for one network on a device, with fixed random inputs as in TrainStepBenchmark.cs."""
     networks = build_networks(torch)
+
+    def randn(*shape):
+        return torch.randn(*shape).to(device)
+
     if name == "vae":
         c = config["vae"]
-        model = networks["WeightVae"](c)
-        vectors = torch.randn(batch, c["vectorLength"]) * 0.1
+        model = networks["WeightVae"](c).to(device)
+        vectors = randn(batch, c["vectorLength"]) * 0.1
         return model, lambda: model.loss(vectors)
     if name == "unet":
         c = config["unet"]
-        model = networks["UNet"](c)
+        model = networks["UNet"](c).to(device)
         size = c["imageSize"]
-        latents = torch.randn(batch, c["latentChannels"], size, size)
-        condition_map = torch.randn(batch, c["conditionMapChannels"], size, size)
-        noise = torch.randn(batch, c["outChannels"], size, size)
-        timesteps = torch.randint(0, config["diffusion"]["steps"], (batch,)).float()
+        latents = randn(batch, c["latentChannels"], size, size)
+        condition_map = randn(batch, c["conditionMapChannels"], size, size)
+        noise = randn(batch, c["outChannels"], size, size)
+        timesteps = torch.randint(0, config["diffusion"]["steps"], (batch,)).float().to(device)
         return model, lambda: networks["mse_loss"](model(latents, timesteps, condition_map), noise)
     if name == "encoder":
         c = config["datasetEncoder"]
-        model = networks["SetTransformerEncoder"](c)
-        features = torch.randn(batch, c["maxClasses"], 5, c["featureLength"])
-        latents = torch.randn(batch, c["outputLength"])
+        model = networks["SetTransformerEncoder"](c).to(device)
+        features = randn(batch, c["maxClasses"], 5, c["featureLength"])
+        latents = randn(batch, c["outputLength"])
         return model, lambda: networks["contrastive_alignment"](model(features), latents, c["temperature"])
     raise ValueError(f"unknown network {name}")
 
@@ -468,21 +470,33 @@ def train_step(torch, args):
     config = json.loads(args.config)
     torch.manual_seed(42)
     results = []
+    on_gpu = args.device == "cuda"
+    if on_gpu:
+        torch.backends.cuda.matmul.allow_tf32 = False
+        torch.backends.cudnn.allow_tf32 = False
     for name in args.networks:
-        model, loss = training_case(torch, name, config, args.batch)
+        model, loss = training_case(torch, name, config, args.batch, args.device)
         model.train()
+        # Default AdamW: on a GPU that is PyTorch's multi-tensor (foreach) implementation.
         optimizer = torch.optim.AdamW(model.parameters(), lr=args.learning_rate, weight_decay=0.01)
+        if args.mode == "compile":
+            # The whole loss (forward, and through AOTAutograd the backward) compiled by TorchInductor; the warm-up
+            # steps pay for the compilation.
+            loss = torch.compile(loss)
 
         def step():
             optimizer.zero_grad(set_to_none=True)
             loss().backward()
             optimizer.step()
+            if on_gpu:
+                torch.cuda.synchronize()
 
         load = os.getloadavg()[0]
         seconds, repeats = median_seconds(step, args.warmup, args.min_repeats, args.min_seconds, args.max_repeats)
         parameters = sum(p.numel() for p in model.parameters())
         results.append({"network": name, "parameters": parameters, "seconds": seconds, "repeats": repeats, "load": load,
-                        "onednn": torch.backends.mkldnn.is_available() and torch.backends.mkldnn.enabled})
+                        "onednn": torch.backends.mkldnn.is_available() and torch.backends.mkldnn.enabled,
+                        "device": args.device, "mode": args.mode})
     return results
 
 
@@ -602,6 +616,8 @@ def main():
     train_parser.add_argument("--batch", type=int, required=True)
     train_parser.add_argument("--learning-rate", type=float, required=True)
     train_parser.add_argument("--config", required=True, help="the model config as JSON (ModelConfig serialised)")
+    train_parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
+    train_parser.add_argument("--mode", choices=["eager", "compile"], default="eager", help="eager, or the loss through torch.compile")
     train_parser.set_defaults(run=train_step)
     gpu_matmul_parser = commands.add_parser("gpu-matmul", parents=[timing], help="square float32 matmul on the GPU, fp32 and TF32")
     gpu_matmul_parser.add_argument("--sizes", type=sizes, required=True, help="comma-separated n values")
@@ -615,7 +631,7 @@ def main():
 
     torch = import_torch()
     torch.set_num_threads(args.threads)
-    on_gpu = args.command.startswith("gpu-")
+    on_gpu = args.command.startswith("gpu-") or getattr(args, "device", "cpu") == "cuda"
     device = gpu_description(torch) if on_gpu else None
     results = args.run(torch, args)
     print(json.dumps({

@@ -4,7 +4,6 @@ using RawDiffusion.Backends;
 using RawDiffusion.Cuda.Kernels;
 using RawDiffusion.Cuda.Memory;
 using RawDiffusion.Cuda.Native;
-using RawDiffusion.Cuda.Primitives;
 
 namespace RawDiffusion.Cuda;
 
@@ -86,6 +85,17 @@ public sealed partial class CudaBackend : IBackend, IDisposable
 
     public string Name => "cuda";
 
+    /// <summary>E.g. "CUDA: NVIDIA H200 (sm_90, 139.8 GiB), driver 13.0".</summary>
+    public string Description
+    {
+        get
+        {
+            var context = device.Context;
+            return $"CUDA: {context.DeviceName} (sm_{context.ComputeCapability.Number}, {context.TotalMemory / (1024.0 * 1024 * 1024):F1} GiB), " +
+                   $"driver {context.DriverVersion / 1000}.{context.DriverVersion % 1000 / 10}";
+        }
+    }
+
     /// <summary>The GPU: name, compute capability, memory, stream.</summary>
     public CudaContext Context => device.Context;
 
@@ -95,6 +105,18 @@ public sealed partial class CudaBackend : IBackend, IDisposable
     {
         get => device.Context.AllowTf32;
         set => device.Context.AllowTf32 = value;
+    }
+
+    /// <summary>Kernels of kernels/*.cu launched so far on this device (cuBLAS calls not included): the benchmarks divide
+    /// the difference over a training step by the step to show how many launches small networks pay for.</summary>
+    public long KernelLaunches => device.Launcher.Launches;
+
+    /// <summary>Records <paramref name="work"/> as a CUDA graph, to replay with <see cref="CudaGraph.Launch"/> at the cost
+    /// of one launch; see <see cref="CudaGraph"/> for what the work may do. Opt-in and not yet measured on a GPU.</summary>
+    public CudaGraph CaptureGraph(Action work)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        return CudaGraph.Capture(device.Context, device.Allocator, work);
     }
 
     /// <summary>The caching allocator's counters: memory in use, reserved from the driver, peaks.</summary>
@@ -108,8 +130,6 @@ public sealed partial class CudaBackend : IBackend, IDisposable
     {
         foreach (var file in KernelCatalog.All) device.Modules.Load(file);
     }
-
-    internal CudaPrimitives Primitives => device.Primitives;
 
     public DeviceBuffer Allocate(DType dtype, long length)
     {

@@ -10,7 +10,8 @@ namespace RawDiffusion.Cuda.Kernels;
 internal unsafe struct KernelArguments
 {
     public const int MaxArguments = 24;
-    public const int MaxBytes = 512;
+    /// <summary>CUDA's classic limit on a launch's parameter bytes, which the multi-tensor optimizer's table fills.</summary>
+    public const int MaxBytes = 4096;
 
     [InlineArray(MaxBytes / sizeof(ulong))]
     struct Slots { ulong first; }

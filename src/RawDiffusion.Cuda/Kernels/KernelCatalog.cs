@@ -9,7 +9,7 @@ internal sealed record KernelFile(string FileName, IReadOnlyList<string> Kernels
 /// plus one entry here.</summary>
 internal static class KernelCatalog
 {
-    public static readonly KernelFile Unary = new("unary.cu", ["unary_f32", "unary_f64", "unary_strided_f32", "unary_strided_f64", "copy_strided_i32"]);
+    public static readonly KernelFile Unary = new("unary.cu", ["unary_f32", "unary_f64", "unary_strided_f32", "unary_strided_f64", "copy_strided_i32", "bias_activation_f32", "bias_activation_f64"]);
 
     public static readonly KernelFile Binary = new("binary.cu", ["binary_f32", "binary_f64", "binary_strided_f32", "binary_strided_f64"]);
 
@@ -21,7 +21,7 @@ internal static class KernelCatalog
         ["philox_uniform_f32", "philox_uniform_f64", "philox_normal_f32", "philox_normal_f64"]);
 
     public static readonly KernelFile Optimizers = new("optimizers.cu",
-        ["adam_step_f32", "adam_step_f64", "sgd_step_f32", "sgd_step_f64", "ema_update_f32", "ema_update_f64"]);
+        ["adam_step_f32", "adam_step_f64", "adam_step_many_f32", "adam_step_many_f64", "sgd_step_f32", "sgd_step_f64", "ema_update_f32", "ema_update_f64"]);
 
     public static readonly KernelFile Softmax = new("softmax.cu",
         ["softmax_rows_f32", "softmax_rows_f64", "softmax_backward_rows_f32", "softmax_backward_rows_f64"]);

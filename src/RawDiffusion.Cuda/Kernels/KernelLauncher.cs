@@ -10,9 +10,13 @@ internal sealed unsafe class KernelLauncher(CudaContext context, CudaModuleCache
     public void Launch(string kernel, LaunchConfig config, ref KernelArguments arguments) =>
         Launch(modules.GetFunction(kernel), config, ref arguments);
 
+    /// <summary>Kernels launched so far (for the benchmarks' launches-per-step count).</summary>
+    public long Launches { get; private set; }
+
     public void Launch(nint function, LaunchConfig config, ref KernelArguments arguments)
     {
         context.MakeCurrent();
+        Launches++;
         arguments.WithPointers(new LaunchState(function, config, context.Stream), &LaunchWith);
     }
 

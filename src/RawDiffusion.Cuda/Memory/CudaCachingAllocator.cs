@@ -79,6 +79,28 @@ internal sealed class CudaCachingAllocator : IDisposable
         }
     }
 
+    /// <summary>Blocks freed while a CUDA graph is being captured: the graph keeps using their addresses at every
+    /// replay, so they stay out of the cache until the graph is disposed (null when no capture runs).</summary>
+    HashSet<DeviceBlock>? heldFrees;
+
+    /// <summary>From now on freed blocks are held, not cached (see <see cref="ReleaseHeldFrees"/>).</summary>
+    public void HoldFrees()
+    {
+        lock (gate) heldFrees ??= [];
+    }
+
+    /// <summary>Stops holding frees and hands over the blocks held since <see cref="HoldFrees"/>; the caller frees them
+    /// later with <see cref="Free"/>.</summary>
+    public IReadOnlyList<DeviceBlock> StopHoldingFrees()
+    {
+        lock (gate)
+        {
+            var held = heldFrees?.ToArray() ?? [];
+            heldFrees = null;
+            return held;
+        }
+    }
+
     /// <summary>Returns a block to the cache (merged with free neighbours). The memory stays reserved.</summary>
     public void Free(DeviceBlock block)
     {
@@ -87,6 +109,11 @@ internal sealed class CudaCachingAllocator : IDisposable
         lock (gate)
         {
             if (!block.Allocated) throw new InvalidOperationException($"device block at 0x{block.Pointer:x} freed twice");
+            if (heldFrees != null)
+            {
+                if (!heldFrees.Add(block)) throw new InvalidOperationException($"device block at 0x{block.Pointer:x} freed twice");
+                return;
+            }
             block.Allocated = false;
             allocated -= block.Size;
             activeBlocks--;

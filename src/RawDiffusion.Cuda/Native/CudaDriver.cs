@@ -75,6 +75,17 @@ internal static unsafe partial class CudaDriver
     [LibraryImport(Lib)] public static partial CUresult cuEventElapsedTime(out float milliseconds, nint start, nint end);
     [LibraryImport(Lib)] public static partial CUresult cuEventDestroy_v2(nint @event);
 
+    // CUDA graphs: stream capture (relaxed mode, so the caching allocator may still reserve memory while a graph is
+    // captured), instantiation and replay. cuStreamBeginCapture and cuGraphInstantiate are macros for these symbols.
+    public const int CU_STREAM_CAPTURE_MODE_RELAXED = 2;
+    [LibraryImport(Lib)] public static partial CUresult cuStreamBeginCapture_v2(nint stream, int mode);
+    [LibraryImport(Lib)] public static partial CUresult cuStreamEndCapture(nint stream, out nint graph);
+    [LibraryImport(Lib)] public static partial CUresult cuGraphGetNodes(nint graph, nint* nodes, out nuint count);
+    [LibraryImport(Lib)] public static partial CUresult cuGraphInstantiateWithFlags(out nint graphExec, nint graph, ulong flags);
+    [LibraryImport(Lib)] public static partial CUresult cuGraphLaunch(nint graphExec, nint stream);
+    [LibraryImport(Lib)] public static partial CUresult cuGraphExecDestroy(nint graphExec);
+    [LibraryImport(Lib)] public static partial CUresult cuGraphDestroy(nint graph);
+
     /// <summary>Throws a <see cref="CudaException"/> naming the call and the error unless the status is CUDA_SUCCESS.</summary>
     public static void Check(CUresult result, [CallerArgumentExpression(nameof(result))] string call = "")
     {

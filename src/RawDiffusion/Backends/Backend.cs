@@ -19,7 +19,10 @@ public static class Backend
     /// <summary>What actually runs the CPU's matrix products, e.g. "managed AVX-512 kernel" or "OpenBLAS 0.3.21 (libopenblas.so.0)".</summary>
     public static string CpuGemmDescription => CpuGemm.ActiveProviderDescription;
 
-    /// <summary>The CPU backend unless set otherwise (the CUDA backend registers itself here when chosen).</summary>
+    /// <summary>What runs new tensors' work: <see cref="IBackend.Description"/> of <see cref="Default"/>.</summary>
+    public static string DefaultDescription => Default.Description;
+
+    /// <summary>The CPU backend unless set otherwise (RawDiffusion.Cuda's DeviceSelection sets the CUDA backend here for --device cuda).</summary>
     public static IBackend Default
     {
         get => defaultBackend ?? CpuBackend.Instance;

@@ -20,6 +20,14 @@ public readonly record struct NormLayout(int Outer, int Channels, int Inner, int
     public int StatIndex(int outer, int channel) => (SharedAcrossOuter ? 0 : outer * Groups) + channel / GroupSize;
 }
 
+/// <summary>An activation applied in the normalising pass itself (GroupNorm + SiLU in every ResBlock).</summary>
+public enum NormActivation
+{
+    None = 0,
+    /// <summary>x·sigmoid(x), <see cref="UnaryOp.Silu"/>.</summary>
+    Silu = 1,
+}
+
 /// <summary>Fused passes for layer, group and batch normalisation, so each costs one statistics pass and one
 /// normalising pass forward, one reduction pass and one input-gradient pass backward. Every view is contiguous;
 /// statistics views hold <see cref="NormLayout.StatCount"/> values, weight, bias and channel sums <see cref="NormLayout.Channels"/>.
@@ -29,9 +37,10 @@ public partial interface IBackend
     /// <summary>Mean and biased variance of every statistic group of x.</summary>
     void NormStatistics(StridedView x, NormLayout layout, StridedView mean, StridedView variance);
 
-    /// <summary>y = x̂·weight + bias (weight 1 and bias 0 when null).</summary>
+    /// <summary>y = activation(x̂·weight + bias) (weight 1 and bias 0 when null). With an activation, the value before it
+    /// goes to <paramref name="preActivation"/> when given (the activation's backward needs it); one pass either way.</summary>
     void NormForward(StridedView x, StridedView mean, StridedView variance, double eps, StridedView? weight, StridedView? bias,
-                     NormLayout layout, StridedView y);
+                     NormLayout layout, StridedView y, NormActivation activation = NormActivation.None, StridedView? preActivation = null);
 
     /// <summary>The reductions of the backward pass, in one pass over x and the output gradient g:
     /// statGradSum[k] = Σ g·w and statGradXhatSum[k] = Σ g·w·x̂ over statistic group k (for the input gradient);

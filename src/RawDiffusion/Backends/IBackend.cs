@@ -7,6 +7,10 @@ public partial interface IBackend
 {
     string Name { get; }
 
+    /// <summary>What runs this backend's work, for reports, metrics and plots: the CPU model, threads and GEMM kernel,
+    /// or the GPU's name, compute capability and driver.</summary>
+    string Description { get; }
+
     /// <summary>Uninitialised memory for <paramref name="length"/> elements.</summary>
     DeviceBuffer Allocate(DType dtype, long length);
 

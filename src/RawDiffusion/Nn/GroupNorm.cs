@@ -27,6 +27,9 @@ public sealed class GroupNorm : Layer
 
     public override Tensor Forward(Tensor input) => F.GroupNorm(input, Groups, Weight, Bias, Eps);
 
+    /// <summary>F.Silu(Forward(input)) fused into the normalising pass.</summary>
+    public Tensor ForwardSilu(Tensor input) => F.GroupNormSilu(input, Groups, Weight, Bias, Eps);
+
     /// <summary>Latent-diffusion's Normalize(): 32 groups, or fewer when the channel count is small.</summary>
     public static GroupNorm ForChannels(int channels, DType? dtype = null, IBackend? backend = null)
     {

@@ -28,10 +28,22 @@ public sealed class Linear : Layer
     /// <summary>x: [..., in] (a vector [in] is treated as one row) -> [..., out].</summary>
     public override Tensor Forward(Tensor input)
     {
+        CheckInput(input);
+        return F.Linear(input, Weight, Bias);
+    }
+
+    /// <summary>activation(Forward(input)) with the bias and the activation fused (see <see cref="F.Linear(Tensor, Tensor, Tensor?, UnaryOp, double)"/>).</summary>
+    public Tensor Forward(Tensor input, UnaryOp activation, double alpha = 0)
+    {
+        CheckInput(input);
+        return F.Linear(input, Weight, Bias, activation, alpha);
+    }
+
+    void CheckInput(Tensor input)
+    {
         ArgumentNullException.ThrowIfNull(input);
         if (input.Rank == 0 || input.Shape[^1] != InFeatures)
             throw new ArgumentException($"Linear({InFeatures} -> {OutFeatures}) needs input [..., {InFeatures}], got {ShapeMath.Format(input.Shape)}", nameof(input));
-        return F.Linear(input, Weight, Bias);
     }
 
     public override string ToString() => $"Linear({InFeatures} -> {OutFeatures}, bias: {Bias != null})";

@@ -9,7 +9,15 @@ public static partial class F
     /// split into <paramref name="groups"/> groups, each (sample, group) block is normalised to mean 0 and variance 1
     /// (biased variance, plus <paramref name="eps"/>), then scaled and shifted per channel by <paramref name="weight"/>
     /// and <paramref name="bias"/> ([C] or null). One statistics pass and one normalising pass.</summary>
-    public static Tensor GroupNorm(Tensor x, int groups, Tensor? weight = null, Tensor? bias = null, double eps = 1e-5)
+    public static Tensor GroupNorm(Tensor x, int groups, Tensor? weight = null, Tensor? bias = null, double eps = 1e-5) =>
+        GroupNorm(x, groups, weight, bias, eps, NormActivation.None);
+
+    /// <summary>F.Silu(F.GroupNorm(x, ...)) in one normalising pass (one kernel on a GPU instead of two), as every
+    /// ResBlock of the VAE and the UNet applies it; same values and gradients as the composition.</summary>
+    public static Tensor GroupNormSilu(Tensor x, int groups, Tensor? weight = null, Tensor? bias = null, double eps = 1e-5) =>
+        GroupNorm(x, groups, weight, bias, eps, NormActivation.Silu);
+
+    static Tensor GroupNorm(Tensor x, int groups, Tensor? weight, Tensor? bias, double eps, NormActivation activation)
     {
         const string op = "group_norm";
         Kernels.RequireFloating(x, op);
@@ -20,6 +28,6 @@ public static partial class F
         NormArguments.CheckPerChannel(weight, [channels], x, op, nameof(weight));
         NormArguments.CheckPerChannel(bias, [channels], x, op, nameof(bias));
         var layout = new NormLayout(x.Shape[0], channels, (int)ShapeMath.Numel(x.Shape[2..]), channels / groups, SharedAcrossOuter: false);
-        return NormalizationFunction.Apply(x, weight, bias, layout, eps, null, out _, out _);
+        return NormalizationFunction.Apply(x, weight, bias, layout, eps, null, out _, out _, activation);
     }
 }

@@ -72,7 +72,7 @@ public sealed class DemoReport
     public required int[] FineTuneEpochs { get; init; }
     public required string Domain { get; init; }
     public required string CrossDomain { get; init; }
-    public string Device { get; init; } = "CPU";
+    public string Device { get; init; } = Backends.Backend.DefaultDescription;
     public TimeSpan Elapsed { get; set; }
 
     public IReadOnlyList<GroupSummary> Groups() => Tasks.GroupBy(t => t.Group).Select(g =>

@@ -17,7 +17,7 @@ public static class StageTrainer
                                            Func<Generator, IReadOnlyDictionary<string, Tensor>> losses)
     {
         var run = context.Run;
-        using var metrics = new MetricsCsv(run.StageMetrics(stage));
+        using var metrics = new MetricsCsv(run.StageMetrics(stage)) { Note = $"device: {Backends.Backend.DefaultDescription}" };
         Directory.CreateDirectory(run.Checkpoints);
         string checkpoint = run.StageCheckpoint(stage);
         return options.Run(stage, settings.Steps, progress => TrainingLoop.Run(model, optimizer, ema,

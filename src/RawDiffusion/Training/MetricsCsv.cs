@@ -29,6 +29,14 @@ public sealed class MetricsCsv : IDisposable
 
     public string Path { get; }
 
+    /// <summary>A line written as "# note" before the first row a writer adds, unless the file's last note already says
+    /// the same (a resume on the same device leaves the file as an uninterrupted run would), so the file records what
+    /// produced its rows (e.g. "device: CUDA: NVIDIA H200 ..."). Readers skip "#" lines.</summary>
+    public string? Note { get; init; }
+
+    /// <summary>The last "#" line of the file when the writer opened it.</summary>
+    string? lastNote;
+
     /// <summary>The metric columns (without "step"), once the file has a header.</summary>
     public IReadOnlyList<string>? Columns => columns;
 
@@ -47,17 +55,21 @@ public sealed class MetricsCsv : IDisposable
         if (step > 0 && File.Exists(Path))
         {
             var lines = ReadLines(Path, dropTornLastLine: true);
-            if (lines.Count > 0)
+            var data = lines.Where(l => !IsNote(l.Text)).ToList();
+            if (data.Count > 0)
             {
-                var names = ParseHeader(Path, lines[0]);
-                kept.Append(lines[0]).Append('\n');
+                var names = ParseHeader(Path, data[0].Text, data[0].Number);
                 long previous = -1;
-                for (int i = 1; i < lines.Count; i++)
+                // Notes stay where they were, up to the first dropped row.
+                foreach (var (number, text) in lines)
                 {
-                    var row = ParseRow(Path, i + 1, lines[i], names, previous);
-                    if (row.Step >= step) break;
-                    previous = row.Step;
-                    kept.Append(lines[i]).Append('\n');
+                    if (!IsNote(text) && number != data[0].Number)
+                    {
+                        var row = ParseRow(Path, number, text, names, previous);
+                        if (row.Step >= step) break;
+                        previous = row.Step;
+                    }
+                    kept.Append(text).Append('\n');
                 }
                 columns = names;
                 lastStep = previous;
@@ -76,7 +88,12 @@ public sealed class MetricsCsv : IDisposable
         ObjectDisposedException.ThrowIf(disposed, this);
         ArgumentNullException.ThrowIfNull(metrics);
         ArgumentOutOfRangeException.ThrowIfNegative(step);
-        writer ??= OpenForAppend();
+        if (writer == null)
+        {
+            writer = OpenForAppend();
+            string? note = string.IsNullOrEmpty(Note) ? null : "# " + Note.ReplaceLineEndings(" ");
+            if (note != null && note != lastNote) writer.Write(note + "\n");
+        }
         if (columns == null)
         {
             foreach (var name in metrics.Keys) CheckColumnName(name);
@@ -104,40 +121,53 @@ public sealed class MetricsCsv : IDisposable
         ArgumentException.ThrowIfNullOrEmpty(path);
         string full = System.IO.Path.GetFullPath(path);
         if (!File.Exists(full)) throw new FileNotFoundException($"{full}: metrics file not found", full);
-        var lines = ReadLines(full, dropTornLastLine: false);
+        var lines = ReadLines(full, dropTornLastLine: false).Where(l => !IsNote(l.Text)).ToList();
         if (lines.Count == 0) return [];
-        var names = ParseHeader(full, lines[0]);
+        var names = ParseHeader(full, lines[0].Text, lines[0].Number);
         var rows = new List<MetricsRow>(lines.Count - 1);
         long previous = -1;
         for (int i = 1; i < lines.Count; i++)
         {
-            var row = ParseRow(full, i + 1, lines[i], names, previous);
+            var row = ParseRow(full, lines[i].Number, lines[i].Text, names, previous);
             rows.Add(row);
             previous = row.Step;
         }
         return rows;
     }
 
+    /// <summary>The notes of <paramref name="path"/> (its "#" lines without the "# "), in file order.</summary>
+    public static IReadOnlyList<string> ReadNotes(string path)
+    {
+        string full = System.IO.Path.GetFullPath(path);
+        if (!File.Exists(full)) throw new FileNotFoundException($"{full}: metrics file not found", full);
+        return ReadLines(full, dropTornLastLine: false).Where(l => IsNote(l.Text)).Select(l => l.Text.TrimStart('#').Trim()).ToArray();
+    }
+
+    static bool IsNote(string line) => line.StartsWith('#');
+
     StreamWriter OpenForAppend()
     {
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
         columns = null;
         lastStep = -1;
+        lastNote = null;
         if (File.Exists(Path))
         {
-            var lines = ReadLines(Path, dropTornLastLine: false);
+            var all = ReadLines(Path, dropTornLastLine: false);
+            lastNote = all.LastOrDefault(l => IsNote(l.Text)).Text;
+            var lines = all.Where(l => !IsNote(l.Text)).ToList();
             if (lines.Count > 0)
             {
-                columns = ParseHeader(Path, lines[0]);
-                for (int i = 1; i < lines.Count; i++) lastStep = ParseRow(Path, i + 1, lines[i], columns, lastStep).Step;
+                columns = ParseHeader(Path, lines[0].Text, lines[0].Number);
+                for (int i = 1; i < lines.Count; i++) lastStep = ParseRow(Path, lines[i].Number, lines[i].Text, columns, lastStep).Step;
             }
         }
         var stream = new FileStream(Path, FileMode.Append, FileAccess.Write, FileShare.Read);
         return new StreamWriter(stream, new UTF8Encoding(false));
     }
 
-    /// <summary>The file's lines without their '\n' (a '\r' before it is removed too).</summary>
-    static List<string> ReadLines(string path, bool dropTornLastLine)
+    /// <summary>The file's lines with their 1-based numbers, without their '\n' (a '\r' before it is removed too).</summary>
+    static List<(int Number, string Text)> ReadLines(string path, bool dropTornLastLine)
     {
         string text = File.ReadAllText(path, Encoding.UTF8);
         var lines = text.Split('\n').Select(l => l.TrimEnd('\r')).ToList();
@@ -145,20 +175,20 @@ public sealed class MetricsCsv : IDisposable
         string last = lines[^1];
         lines.RemoveAt(lines.Count - 1);
         if (last.Length > 0 && !dropTornLastLine) lines.Add(last);
-        return lines;
+        return lines.Select((text, index) => (index + 1, text)).ToList();
     }
 
-    static string[] ParseHeader(string path, string line)
+    static string[] ParseHeader(string path, string line, int lineNumber)
     {
         var fields = line.Split(',');
         if (fields[0] != StepColumn)
-            throw new FormatException($"{path}: line 1: the header must start with '{StepColumn}', found '{fields[0]}'");
+            throw new FormatException($"{path}: line {lineNumber}: the header must start with '{StepColumn}', found '{fields[0]}'");
         var names = fields[1..];
         var seen = new HashSet<string>();
         for (int c = 0; c < names.Length; c++)
         {
-            if (names[c].Length == 0) throw new FormatException($"{path}: line 1: column {c + 2} has an empty name");
-            if (!seen.Add(names[c]) || names[c] == StepColumn) throw new FormatException($"{path}: line 1: column '{names[c]}' appears twice");
+            if (names[c].Length == 0) throw new FormatException($"{path}: line {lineNumber}: column {c + 2} has an empty name");
+            if (!seen.Add(names[c]) || names[c] == StepColumn) throw new FormatException($"{path}: line {lineNumber}: column '{names[c]}' appears twice");
         }
         return names;
     }

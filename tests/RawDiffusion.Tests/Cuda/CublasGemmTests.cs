@@ -32,7 +32,7 @@ public class CublasGemmTests(CudaDeviceFixture fixture)
         {
             using var c = MirroredBuffer.Random(device, dtype, (int)(strideC * batch) + 4, 3);
             Backend.Cpu.Gemm(transA, transB, m, n, k, 1.5, a.Cpu, 4, lda, strideA, b.Cpu, 4, ldb, strideB, beta, c.Cpu, 4, ldc, strideC, batch);
-            device.Primitives.Gemm(dtype, transA, transB, m, n, k, 1.5, a.At(4), lda, strideA, b.At(4), ldb, strideB, beta, c.At(4), ldc, strideC, batch);
+            fixture.RequireBackend().Gemm(dtype, transA, transB, m, n, k, 1.5, a.At(4), lda, strideA, b.At(4), ldb, strideB, beta, c.At(4), ldc, strideC, batch);
             c.AssertMatchesCpu(dtype == DType.Float32 ? 1e-5 : 1e-12, dtype == DType.Float32 ? 1e-5 : 1e-12,
                 $"{dtype} transA={transA} transB={transB} batch={batch} beta={beta}");
         }
@@ -50,7 +50,7 @@ public class CublasGemmTests(CudaDeviceFixture fixture)
         device.Context.AllowTf32 = true;
         try
         {
-            device.Primitives.Gemm(DType.Float32, false, false, m, n, k, 1, a.At(0), k, 0, b.At(0), n, 0, 0, c.At(0), n, 0, 1);
+            fixture.RequireBackend().Gemm(DType.Float32, false, false, m, n, k, 1, a.At(0), k, 0, b.At(0), n, 0, 0, c.At(0), n, 0, 1);
             // Inputs rounded to 10-bit mantissas: about 1e-3 relative per product, averaging down over k terms.
             c.AssertMatchesCpu(2e-2, 1e-2, "TF32");
         }
@@ -67,7 +67,7 @@ public class CublasGemmTests(CudaDeviceFixture fixture)
         using var a = MirroredBuffer.Random(device, DType.Float32, 1, 7);
         using var c = MirroredBuffer.Random(device, DType.Float32, 12, 8);
         Backend.Cpu.Gemm(false, false, 3, 4, 0, 1, a.Cpu, 0, 1, 0, a.Cpu, 0, 4, 0, 0.5, c.Cpu, 0, 4, 0, 1);
-        device.Primitives.Gemm(DType.Float32, false, false, 3, 4, 0, 1, a.At(0), 1, 0, a.At(0), 4, 0, 0.5, c.At(0), 4, 0, 1);
+        fixture.RequireBackend().Gemm(DType.Float32, false, false, 3, 4, 0, 1, a.At(0), 1, 0, a.At(0), 4, 0, 0.5, c.At(0), 4, 0, 1);
         c.AssertMatchesCpu(0, 0, "k = 0, beta = 0.5");
     }
 }

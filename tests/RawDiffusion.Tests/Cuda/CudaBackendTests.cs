@@ -87,7 +87,7 @@ public class CudaBackendTests(CudaDeviceFixture fixture)
     [Theory]
     [InlineData(DType.Float32)]
     [InlineData(DType.Float64)]
-    public void OlderPrimitivesMatchTheCpuThroughTheBackend(DType dtype)
+    public void FillMapsReduceAndGemmMatchTheCpuThroughTheBackend(DType dtype)
     {
         var gpu = fixture.RequireBackend();
         var (atol, rtol) = BackendTolerance.For(dtype, 1, 64);

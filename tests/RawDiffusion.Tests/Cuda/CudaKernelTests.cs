@@ -51,7 +51,7 @@ public class CudaKernelTests(CudaDeviceFixture fixture)
         using var x = MirroredBuffer.Random(device, dtype, 1003, 1, low, high);
         using var y = MirroredBuffer.Random(device, dtype, 1003, 2);
         Cpu.Unary(op, StridedView.Contiguous(x.Cpu, 0, [1003]), StridedView.Contiguous(y.Cpu, 0, [1003]), alpha, beta);
-        device.Primitives.Unary(op, dtype, [1003], x.At(0), [1], y.At(0), [1], alpha, beta);
+        fixture.RequireBackend().Unary(op, dtype, [1003], x.At(0), [1], y.At(0), [1], alpha, beta);
         y.AssertMatchesCpu(atol, rtol, $"{op} {dtype} contiguous");
 
         // x: a [7, 11, 13] block read transposed as [13, 11, 7]; y: every other column of a [13, 11, 14] block, offset 1.
@@ -60,7 +60,7 @@ public class CudaKernelTests(CudaDeviceFixture fixture)
         int[] shape = [13, 11, 7];
         long[] xStrides = [1, 13, 143], yStrides = [154, 14, 2];
         Cpu.Unary(op, new StridedView(xs.Cpu, 0, shape, xStrides), new StridedView(ys.Cpu, 1, shape, yStrides), alpha, beta);
-        device.Primitives.Unary(op, dtype, shape, xs.At(0), xStrides, ys.At(1), yStrides, alpha, beta);
+        fixture.RequireBackend().Unary(op, dtype, shape, xs.At(0), xStrides, ys.At(1), yStrides, alpha, beta);
         ys.AssertMatchesCpu(atol, rtol, $"{op} {dtype} strided");
     }
 
@@ -85,7 +85,7 @@ public class CudaKernelTests(CudaDeviceFixture fixture)
         using var b = MirroredBuffer.Create(device, dtype, Values(1000, 6, true));
         using var y = MirroredBuffer.Random(device, dtype, 1000, 7);
         Cpu.Binary(op, StridedView.Contiguous(a.Cpu, 0, [1000]), StridedView.Contiguous(b.Cpu, 0, [1000]), StridedView.Contiguous(y.Cpu, 0, [1000]), alpha, beta);
-        device.Primitives.Binary(op, dtype, [1000], a.At(0), [1], b.At(0), [1], y.At(0), [1], alpha, beta);
+        fixture.RequireBackend().Binary(op, dtype, [1000], a.At(0), [1], b.At(0), [1], y.At(0), [1], alpha, beta);
         y.AssertMatchesCpu(atol, rtol, $"{op} {dtype} contiguous");
 
         // a: [4, 1, 5] broadcast along dim 1; b: [3, 5] broadcast along dim 0; y: [4, 3, 5].
@@ -95,7 +95,7 @@ public class CudaKernelTests(CudaDeviceFixture fixture)
         int[] shape = [4, 3, 5];
         long[] aStrides = [5, 0, 1], bStrides = [0, 5, 1], yStrides = [15, 5, 1];
         Cpu.Binary(op, new StridedView(ab.Cpu, 0, shape, aStrides), new StridedView(bb.Cpu, 0, shape, bStrides), new StridedView(yb.Cpu, 0, shape, yStrides), alpha, beta);
-        device.Primitives.Binary(op, dtype, shape, ab.At(0), aStrides, bb.At(0), bStrides, yb.At(0), yStrides, alpha, beta);
+        fixture.RequireBackend().Binary(op, dtype, shape, ab.At(0), aStrides, bb.At(0), bStrides, yb.At(0), yStrides, alpha, beta);
         yb.AssertMatchesCpu(atol, rtol, $"{op} {dtype} broadcast");
     }
 
@@ -108,18 +108,18 @@ public class CudaKernelTests(CudaDeviceFixture fixture)
         var device = fixture.Require();
         using var y = MirroredBuffer.Create(device, dtype, new double[600]);
         Cpu.Fill(StridedView.Contiguous(y.Cpu, 10, [500]), -7);
-        device.Primitives.Fill(dtype, y.At(10), [500], [1], -7);
+        fixture.RequireBackend().Fill(dtype, y.At(10), [500], [1], -7);
         // A strided fill: every third element of a [10, 20] block's first 15 columns.
         Cpu.Fill(new StridedView(y.Cpu, 3, [10, 5], [20, 3]), 4);
-        device.Primitives.Fill(dtype, y.At(3), [10, 5], [20, 3], 4);
+        fixture.RequireBackend().Fill(dtype, y.At(3), [10, 5], [20, 3], 4);
         y.AssertMatchesCpu(0, 0, $"fill {dtype}");
 
         // Copies (the one unary op Int32 supports): contiguous, and a transpose.
         using var x = MirroredBuffer.Create(device, dtype, [.. Enumerable.Range(0, 600).Select(i => (double)(i % 97 - 40))]);
         Cpu.Unary(UnaryOp.Copy, StridedView.Contiguous(x.Cpu, 0, [100]), StridedView.Contiguous(y.Cpu, 200, [100]));
-        device.Primitives.Unary(UnaryOp.Copy, dtype, [100], x.At(0), [1], y.At(200), [1]);
+        fixture.RequireBackend().Unary(UnaryOp.Copy, dtype, [100], x.At(0), [1], y.At(200), [1]);
         Cpu.Unary(UnaryOp.Copy, new StridedView(x.Cpu, 0, [20, 30], [1, 20]), StridedView.Contiguous(y.Cpu, 0, [20, 30]));
-        device.Primitives.Unary(UnaryOp.Copy, dtype, [20, 30], x.At(0), [1, 20], y.At(0), [30, 1]);
+        fixture.RequireBackend().Unary(UnaryOp.Copy, dtype, [20, 30], x.At(0), [1, 20], y.At(0), [30, 1]);
         y.AssertMatchesCpu(0, 0, $"copy {dtype}");
     }
 
@@ -133,7 +133,7 @@ public class CudaKernelTests(CudaDeviceFixture fixture)
         using var x = MirroredBuffer.Random(device, DType.Float32, 576, 11);
         using var y = MirroredBuffer.Random(device, DType.Float32, 576, 12);
         Cpu.Unary(UnaryOp.Neg, new StridedView(x.Cpu, 0, shape, reversed), new StridedView(y.Cpu, 0, shape, contiguous));
-        device.Primitives.Unary(UnaryOp.Neg, DType.Float32, shape, x.At(0), reversed, y.At(0), contiguous);
+        fixture.RequireBackend().Unary(UnaryOp.Neg, DType.Float32, shape, x.At(0), reversed, y.At(0), contiguous);
         y.AssertMatchesCpu(0, 0, "8-dim permuted negation");
     }
 
@@ -162,7 +162,7 @@ public class CudaKernelTests(CudaDeviceFixture fixture)
         using var x = MirroredBuffer.Random(device, dtype, outer * n * inner + 3, outer + n + inner);
         using var y = MirroredBuffer.Random(device, dtype, outer * inner + 2, 1);
         Cpu.Reduce(op, x.Cpu, 3, y.Cpu, 2, outer, n, inner);
-        device.Primitives.Reduce(op, dtype, x.At(3), y.At(2), outer, n, inner);
+        fixture.RequireBackend().Reduce(op, dtype, x.At(3), y.At(2), outer, n, inner);
         // Sums differ by summation order: allow a few ulps per term of magnitude ≤ 1.
         double tolerance = op != ReduceOp.Sum ? 0 : (dtype == DType.Float32 ? 1e-6 : 1e-14) * n;
         y.AssertMatchesCpu(tolerance, 0, $"{op} {dtype} [{outer}, {n}, {inner}]");
@@ -176,13 +176,13 @@ public class CudaKernelTests(CudaDeviceFixture fixture)
         values[60] = double.NaN;
         using var x = MirroredBuffer.Create(device, DType.Float32, values);
         using var y = MirroredBuffer.Create(device, DType.Float32, [0, 0, 0]);
-        device.Primitives.Reduce(ReduceOp.Max, DType.Float32, x.At(0), y.At(0), 3, 50, 1);
+        fixture.RequireBackend().Reduce(ReduceOp.Max, DType.Float32, x.At(0), y.At(0), 3, 50, 1);
         var max = y.GpuValues();
         Assert.True(double.IsNaN(max[1]));
         Assert.False(double.IsNaN(max[0]) || double.IsNaN(max[2]));
-        device.Primitives.Reduce(ReduceOp.Sum, DType.Float32, x.At(0), y.At(0), 3, 0, 1);
+        fixture.RequireBackend().Reduce(ReduceOp.Sum, DType.Float32, x.At(0), y.At(0), 3, 0, 1);
         Assert.Equal([0.0, 0, 0], y.GpuValues());
-        Assert.Throws<ArgumentException>(() => device.Primitives.Reduce(ReduceOp.Min, DType.Float32, x.At(0), y.At(0), 3, 0, 1));
+        Assert.Throws<ArgumentException>(() => fixture.RequireBackend().Reduce(ReduceOp.Min, DType.Float32, x.At(0), y.At(0), 3, 0, 1));
     }
 
     [Theory]
@@ -197,7 +197,7 @@ public class CudaKernelTests(CudaDeviceFixture fixture)
         (double a, double b) = distribution == RandomDistribution.Uniform ? (-2.0, 3.0) : (1.0, 0.5);
         // An odd length at an offset: the last counter block is partly used.
         Cpu.FillRandom(distribution, y.Cpu, 3, 100_003, 0xDEADBEEF12345678, 77, a, b);
-        device.Primitives.FillRandom(distribution, dtype, y.At(3), 100_003, 0xDEADBEEF12345678, 77, a, b);
+        fixture.RequireBackend().FillRandom(distribution, dtype, y.At(3), 100_003, 0xDEADBEEF12345678, 77, a, b);
         // Uniform values are bit-identical; normal ones differ by the last-place differences of log, sin and cos.
         var (atol, rtol) = distribution == RandomDistribution.Uniform ? (0.0, 0.0) : dtype == DType.Float32 ? (1e-6, 1e-6) : (1e-13, 1e-13);
         y.AssertMatchesCpu(atol, rtol, $"{distribution} {dtype}");
@@ -223,8 +223,8 @@ public class CudaKernelTests(CudaDeviceFixture fixture)
         {
             var g = Testing.Reference.RandomArray(n, 100 + step);
             using var gg = MirroredBuffer.Create(device, dtype, g);
-            device.Primitives.AdamStep(dtype, pg.At(0), gg.At(0), mg.At(0), vg.At(0), n, lr, beta1, beta2, eps, wd, decoupled, step);
-            // The CPU backend's scalar loop (train branch, CpuBackend.Optimizers.cs), in the element type.
+            fixture.RequireBackend().AdamStep(dtype, pg.At(0), gg.At(0), mg.At(0), vg.At(0), n, lr, beta1, beta2, eps, wd, decoupled, step);
+            // The CPU backend's scalar loop (CpuBackend.Optimizers.cs), in the element type.
             double scale = decoupled ? 1 - lr * wd : 1, l2 = decoupled ? 0 : wd;
             double stepSize = lr / (1 - Math.Pow(beta1, step)), bc2 = Math.Sqrt(1 - Math.Pow(beta2, step));
             for (int i = 0; i < n; i++)
@@ -260,7 +260,7 @@ public class CudaKernelTests(CudaDeviceFixture fixture)
         {
             var g = Testing.Reference.RandomArray(n, 200 + step);
             using var gg = MirroredBuffer.Create(device, DType.Float64, g);
-            device.Primitives.SgdStep(DType.Float64, pg.At(0), gg.At(0), momentum != 0 ? bg.At(0) : 0, n, lr, momentum, dampening, wd, nesterov, step == 0);
+            fixture.RequireBackend().SgdStep(DType.Float64, pg.At(0), gg.At(0), momentum != 0 ? bg.At(0) : 0, n, lr, momentum, dampening, wd, nesterov, step == 0);
             for (int i = 0; i < n; i++)
             {
                 double d = g[i] + p[i] * wd;
@@ -277,7 +277,7 @@ public class CudaKernelTests(CudaDeviceFixture fixture)
         var average = Testing.Reference.RandomArray(n, 3);
         using var ag = MirroredBuffer.Create(device, DType.Float32, average);
         using var sg = MirroredBuffer.Create(device, DType.Float32, p);
-        device.Primitives.EmaUpdate(DType.Float32, ag.At(0), sg.At(0), n, 0.99);
+        fixture.RequireBackend().EmaUpdate(DType.Float32, ag.At(0), sg.At(0), n, 0.99);
         for (int i = 0; i < n; i++) average[i] = (float)average[i] - ((float)average[i] - (float)p[i]) * 0.01f;
         Close(average, ag.GpuValues(), 1e-5, "ema");
     }

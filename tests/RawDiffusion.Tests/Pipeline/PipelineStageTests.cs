@@ -79,7 +79,10 @@ public class PipelineStageTests
     [InlineData(DiffusionStage.Name, 30, "step,loss")]
     public void MetricsCsvHasOneRowPerStep(string stage, int steps, string header)
     {
-        var lines = File.ReadAllLines(Run.Folder.StageMetrics(stage));
+        var all = File.ReadAllLines(Run.Folder.StageMetrics(stage));
+        // The first line names the device the stage trained on; the rows follow the header.
+        Assert.Equal($"# device: {RawDiffusion.Backends.Backend.DefaultDescription}", all[0]);
+        var lines = all[1..];
         Assert.Equal(header, lines[0]);
         Assert.Equal(steps + 1, lines.Length);
         for (int s = 0; s < steps; s++)

@@ -14,8 +14,23 @@ internal sealed partial class CpuBackend
         }
     }
 
+    /// <summary>The reference for the fused activation is the composition it replaces: normalise, keep the value, then
+    /// the activation's own map in place (bit for bit what F.Silu(F.GroupNorm(x)) computes).</summary>
     public void NormForward(StridedView x, StridedView mean, StridedView variance, double eps, StridedView? weight, StridedView? bias,
-                            NormLayout layout, StridedView y)
+                            NormLayout layout, StridedView y, NormActivation activation = NormActivation.None, StridedView? preActivation = null)
+    {
+        NormForward(x, mean, variance, eps, weight, bias, layout, y);
+        if (activation == NormActivation.None) return;
+        if (preActivation is { } pre) Unary(UnaryOp.Copy, y, pre);
+        Unary(activation switch
+        {
+            NormActivation.Silu => UnaryOp.Silu,
+            _ => throw new ArgumentOutOfRangeException(nameof(activation), activation, "unknown normalisation activation"),
+        }, y, y);
+    }
+
+    void NormForward(StridedView x, StridedView mean, StridedView variance, double eps, StridedView? weight, StridedView? bias,
+                     NormLayout layout, StridedView y)
     {
         switch (x.Buffer.DType)
         {

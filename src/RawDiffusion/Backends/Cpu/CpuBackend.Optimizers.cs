@@ -10,6 +10,15 @@ internal sealed partial class CpuBackend
     /// small enough that both cores stay busy on mid-sized parameters.</summary>
     const int UpdateChunk = 1 << 14;
 
+    /// <summary>The unfused composition the GPU's multi-tensor kernel is tested against: each entry's own step.</summary>
+    public void AdamStepMany(ReadOnlySpan<AdamTensors> tensors, double lr, double beta1, double beta2, double eps, double weightDecay,
+                             bool decoupledWeightDecay)
+    {
+        foreach (var t in tensors)
+            AdamStep(t.Param, t.ParamOffset, t.Grad, t.GradOffset, t.ExpAvg, t.ExpAvgOffset, t.ExpAvgSq, t.ExpAvgSqOffset, t.Length,
+                lr, beta1, beta2, eps, weightDecay, decoupledWeightDecay, t.Step);
+    }
+
     public void AdamStep(DeviceBuffer param, long paramOffset, DeviceBuffer grad, long gradOffset,
                          DeviceBuffer expAvg, long expAvgOffset, DeviceBuffer expAvgSq, long expAvgSqOffset, long n,
                          double lr, double beta1, double beta2, double eps, double weightDecay, bool decoupledWeightDecay, long step)

@@ -12,6 +12,19 @@ internal sealed partial class CpuBackend : IBackend
 
     public string Name => "cpu";
 
+    /// <summary>E.g. "CPU (AMD EPYC 9654 96-Core Processor, 2 threads, GEMM: managed AVX-512 kernel)".</summary>
+    public string Description => $"CPU ({CpuModel.Value}, {Environment.ProcessorCount} threads, GEMM: {Backend.CpuGemmDescription})";
+
+    static readonly Lazy<string> CpuModel = new(ReadCpuModel);
+
+    /// <summary>The "model name" of /proc/cpuinfo, or the architecture where there is none (not Linux).</summary>
+    static string ReadCpuModel()
+    {
+        const string cpuInfo = "/proc/cpuinfo";
+        string? line = File.Exists(cpuInfo) ? File.ReadLines(cpuInfo).FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal)) : null;
+        return line is null ? RuntimeInformation.ProcessArchitecture.ToString() : line[(line.IndexOf(':') + 1)..].Trim();
+    }
+
     /// <summary>Below this many elements an operation runs on one thread: the fork/join costs more than it saves.</summary>
     internal const int ParallelThreshold = 1 << 15;
 

@@ -45,7 +45,7 @@ public sealed class ResBlock : Module
     /// <param name="embedding">[B, E] (timestep plus conditions), or null for blocks built without one.</param>
     public Tensor Forward(Tensor x, Tensor? embedding = null)
     {
-        var h = Conv1.Forward(F.Silu(Norm1.Forward(x)));
+        var h = Conv1.Forward(Norm1.ForwardSilu(x));
         if (EmbeddingProjection != null)
         {
             if (embedding == null) throw new ArgumentNullException(nameof(embedding), "this ResBlock was built with an embedding projection and needs an embedding");
@@ -60,9 +60,9 @@ public sealed class ResBlock : Module
                 var parts = e.Chunk(2, 1);
                 h = F.Silu(Norm2.Forward(h) * (parts[0] + 1) + parts[1]);
             }
-            else h = F.Silu(Norm2.Forward(h + e));
+            else h = Norm2.ForwardSilu(h + e);
         }
-        else h = F.Silu(Norm2.Forward(h));
+        else h = Norm2.ForwardSilu(h);
         if (dropout > 0) h = F.Dropout(h, dropout, IsTraining);
         h = Conv2.Forward(h);
         return (Skip?.Forward(x) ?? x) + h;

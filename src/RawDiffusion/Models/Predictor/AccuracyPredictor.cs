@@ -1,3 +1,4 @@
+using RawDiffusion.Backends;
 using RawDiffusion.Nn;
 
 namespace RawDiffusion.Models;
@@ -24,7 +25,7 @@ public sealed class AccuracyPredictor : Module
     {
         if (vectors.Rank != 2 || vectors.Shape[1] != VectorLength)
             throw new ArgumentException($"AccuracyPredictor expects [B, {VectorLength}], got {ShapeMath.Format(vectors.Shape)}", nameof(vectors));
-        return F.Relu(Middle.Forward(F.Relu(Input.Forward(vectors))));
+        return Middle.Forward(Input.Forward(vectors, UnaryOp.Relu), UnaryOp.Relu);
     }
 
     /// <summary>Predicted accuracy in [0, 1]: [B, L] -> [B].</summary>

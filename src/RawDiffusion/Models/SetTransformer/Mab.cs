@@ -1,3 +1,4 @@
+using RawDiffusion.Backends;
 using RawDiffusion.Nn;
 
 namespace RawDiffusion.Models;
@@ -44,7 +45,7 @@ public sealed class Mab : Module
         var attended = F.ScaledDotProductAttention(Heads(qp, nq), Heads(Key.Forward(k), nk), Heads(Value.Forward(k), nk), scale: 1 / Math.Sqrt(DimV));
         var h = qp + attended.Permute(0, 2, 1, 3).Reshape(b, nq, DimV);
         if (Norm0 != null) h = Norm0.Forward(h);
-        h = h + F.Relu(Output.Forward(h));
+        h = h + Output.Forward(h, UnaryOp.Relu);
         return Norm1 != null ? Norm1.Forward(h) : h;
     }
 }

@@ -1,3 +1,4 @@
+using RawDiffusion.Backends;
 using RawDiffusion.Nn;
 
 namespace RawDiffusion.Models;
@@ -24,7 +25,7 @@ public sealed class MlpDatasetEncoder : Module, IDatasetEncoder
         int b = features.Shape[0], c = features.Shape[1], f = features.Shape[3];
         var means = features.Mean([2], keepDim: false);
         if (c < Config.MaxClasses) means = F.Pad(means, [0, 0, 0, Config.MaxClasses - c]);
-        return Output.Forward(F.Relu(Hidden.Forward(means.Reshape(b, Config.MaxClasses * f))));
+        return Output.Forward(Hidden.Forward(means.Reshape(b, Config.MaxClasses * f), UnaryOp.Relu));
     }
 }
 

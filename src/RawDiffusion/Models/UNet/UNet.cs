@@ -1,3 +1,4 @@
+using RawDiffusion.Backends;
 using RawDiffusion.Diffusion;
 using RawDiffusion.Nn;
 
@@ -106,7 +107,7 @@ public sealed class UNet : Module
         int b = x.Shape[0], s = Config.ImageSize;
         if (x.Rank != 4 || x.Shape[1] != Config.LatentChannels || x.Shape[2] != s || x.Shape[3] != s)
             throw new ArgumentException($"UNet expects latents [B, {Config.LatentChannels}, {s}, {s}], got {ShapeMath.Format(x.Shape)}", nameof(x));
-        var emb = TimeMlp2.Forward(F.Silu(TimeMlp1.Forward(TimestepEmbedding.Sinusoidal(timesteps, Config.ModelChannels))));
+        var emb = TimeMlp2.Forward(TimeMlp1.Forward(TimestepEmbedding.Sinusoidal(timesteps, Config.ModelChannels), UnaryOp.Silu));
         if (ClassEmbedding != null)
         {
             var index = condition?.ClassIndex ?? Tensor.Full([b], Config.ClassCount, DType.Int32, x.Backend);
@@ -129,7 +130,7 @@ public sealed class UNet : Module
         }
         h = Middle2.Forward(MiddleAttention.Forward(Middle1.Forward(h, emb)), emb);
         foreach (var stage in up) h = stage.Forward(Tensor.Concat([h, skips.Pop()], 1), emb);
-        return ConvOut.Forward(F.Silu(NormOut.Forward(h)));
+        return ConvOut.Forward(NormOut.ForwardSilu(h));
     }
 
     /// <summary>The noise predictor the diffusion samplers call, holding the condition for a whole sampling run.</summary>

@@ -48,6 +48,6 @@ public sealed class Decoder : Module
     {
         var h = Mid2.Forward(MidAttention.Forward(Mid1.Forward(ConvIn.Forward(z))));
         foreach (var m in levels) h = Encoder.Apply(m, h);
-        return ConvOut.Forward(F.Silu(NormOut.Forward(h)));
+        return ConvOut.Forward(NormOut.ForwardSilu(h));
     }
 }

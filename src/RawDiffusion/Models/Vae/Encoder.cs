@@ -50,7 +50,7 @@ public sealed class Encoder : Module
         var h = ConvIn.Forward(x);
         foreach (var m in levels) h = Apply(m, h);
         h = Mid2.Forward(MidAttention.Forward(Mid1.Forward(h)));
-        return ConvOut.Forward(F.Silu(NormOut.Forward(h)));
+        return ConvOut.Forward(NormOut.ForwardSilu(h));
     }
 
     internal static Tensor Apply(Module m, Tensor h) => m switch

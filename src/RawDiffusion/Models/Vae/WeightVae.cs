@@ -1,3 +1,4 @@
+using RawDiffusion.Backends;
 using RawDiffusion.Nn;
 
 namespace RawDiffusion.Models;
@@ -44,7 +45,7 @@ public sealed class WeightVae : Module
         CheckVectors(vectors);
         int b = vectors.Shape[0];
         Tensor map;
-        if (Config.Dims == 2) map = F.LeakyRelu(InputProjection!.Forward(vectors)).Reshape(b, 1, Config.MapSize, Config.MapSize);
+        if (Config.Dims == 2) map = InputProjection!.Forward(vectors, UnaryOp.LeakyRelu, 0.01).Reshape(b, 1, Config.MapSize, Config.MapSize);
         else
         {
             int pad = Config.InputExtent - Config.VectorLength;

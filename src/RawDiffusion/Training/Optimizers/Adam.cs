@@ -1,7 +1,9 @@
+using RawDiffusion.Backends;
+
 namespace RawDiffusion.Training.Optimizers;
 
 /// <summary>Adam with torch.optim.Adam's semantics (bias-corrected moments; weight decay as an L2 term added to the
-/// gradient). <see cref="AdamW"/> is the same algorithm with decoupled weight decay. One fused backend pass per parameter.</summary>
+/// gradient). <see cref="AdamW"/> is the same algorithm with decoupled weight decay. One fused backend pass per parameter, many parameters per pass where the backend batches them.</summary>
 public class Adam : Optimizer
 {
     const string ExpAvg = "exp_avg", ExpAvgSq = "exp_avg_sq";
@@ -49,10 +51,33 @@ public class Adam : Optimizer
     protected override void LoadHyperParameters(IReadOnlyDictionary<string, double> values) =>
         Configure(values["beta1"], values["beta2"], values["eps"]);
 
-    protected override void Update(Tensor parameter, Tensor gradient, Slot slot, ParameterGroup group)
+    /// <summary>Every parameter of a group that shares a backend and dtype in one <see cref="IBackend.AdamStepMany"/>
+    /// call (a few kernel launches on a GPU instead of one per parameter); the result is that of <see cref="Update"/> on each.</summary>
+    protected override void UpdateAll(IReadOnlyList<PendingUpdate> updates)
+    {
+        foreach (var batch in updates.GroupBy(u => (u.Group, u.Parameter.Backend, u.Parameter.DType)))
+        {
+            var (group, backend, _) = batch.Key;
+            var tensors = batch.Select(u =>
+            {
+                var (expAvg, expAvgSq) = State(u.Parameter, u.Slot);
+                return new AdamTensors(u.Parameter.Storage.Buffer, u.Parameter.Offset, u.Gradient.Storage.Buffer, u.Gradient.Offset,
+                    expAvg.Storage.Buffer, expAvg.Offset, expAvgSq.Storage.Buffer, expAvgSq.Offset, u.Parameter.Numel, u.Slot.Step);
+            }).ToArray();
+            backend.AdamStepMany(tensors, group.LearningRate, Beta1, Beta2, Eps, group.WeightDecay, DecoupledWeightDecay);
+        }
+    }
+
+    (Tensor ExpAvg, Tensor ExpAvgSq) State(Tensor parameter, Slot slot)
     {
         if (!slot.Buffers.TryGetValue(ExpAvg, out var expAvg)) slot.Buffers[ExpAvg] = expAvg = NewBuffer(parameter);
         if (!slot.Buffers.TryGetValue(ExpAvgSq, out var expAvgSq)) slot.Buffers[ExpAvgSq] = expAvgSq = NewBuffer(parameter);
+        return (expAvg, expAvgSq);
+    }
+
+    protected override void Update(Tensor parameter, Tensor gradient, Slot slot, ParameterGroup group)
+    {
+        var (expAvg, expAvgSq) = State(parameter, slot);
         parameter.Backend.AdamStep(parameter.Storage.Buffer, parameter.Offset, gradient.Storage.Buffer, gradient.Offset,
             expAvg.Storage.Buffer, expAvg.Offset, expAvgSq.Storage.Buffer, expAvgSq.Offset, parameter.Numel,
             group.LearningRate, Beta1, Beta2, Eps, group.WeightDecay, DecoupledWeightDecay, slot.Step);

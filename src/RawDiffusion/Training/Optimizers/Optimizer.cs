@@ -84,30 +84,51 @@ public abstract class Optimizer : IDisposable
     /// <paramref name="slot"/>.Step already counts this update.</summary>
     protected abstract void Update(Tensor parameter, Tensor gradient, Slot slot, ParameterGroup group);
 
+    /// <summary>One update of a step: a parameter, its contiguous gradient, its state (Step already counting this update)
+    /// and its group.</summary>
+    protected readonly record struct PendingUpdate(Tensor Parameter, Tensor Gradient, Slot Slot, ParameterGroup Group);
+
+    /// <summary>Applies one step's updates, in parameter order. The default calls <see cref="Update"/> for each; an
+    /// optimizer with a multi-tensor backend primitive overrides it to update many parameters per launch.</summary>
+    protected virtual void UpdateAll(IReadOnlyList<PendingUpdate> updates)
+    {
+        foreach (var u in updates) Update(u.Parameter, u.Gradient, u.Slot, u.Group);
+    }
+
     /// <summary>Updates every parameter that has a gradient; parameters without one are left alone (their state too).</summary>
     public void Step()
     {
         ObjectDisposedException.ThrowIf(disposed, this);
         StepCount++;
         int index = 0;
-        foreach (var group in groups)
-            foreach (var p in group.Parameters)
-            {
-                var grad = p.Grad;
-                int i = index++;
-                if (grad == null) continue;
-                p.ThrowIfDisposed();
-                if (!ShapeMath.SameShape(grad.Shape, p.Shape) || grad.DType != p.DType || !ReferenceEquals(grad.Backend, p.Backend))
-                    throw new InvalidOperationException($"parameter {i} {ShapeMath.Format(p.Shape)} {p.DType} has a gradient of shape {ShapeMath.Format(grad.Shape)} {grad.DType} on {grad.Backend.Name}");
-                if (!slots.TryGetValue(p, out var slot)) slots[p] = slot = new Slot(0);
-                slot.Step++;
-                if (grad.IsContiguous) Update(p, grad, slot, group);
-                else
+        var updates = new List<PendingUpdate>();
+        var copies = new List<Tensor>();
+        try
+        {
+            foreach (var group in groups)
+                foreach (var p in group.Parameters)
                 {
-                    using var contiguous = Kernels.Copy(grad);
-                    Update(p, contiguous, slot, group);
+                    var grad = p.Grad;
+                    int i = index++;
+                    if (grad == null) continue;
+                    p.ThrowIfDisposed();
+                    if (!ShapeMath.SameShape(grad.Shape, p.Shape) || grad.DType != p.DType || !ReferenceEquals(grad.Backend, p.Backend))
+                        throw new InvalidOperationException($"parameter {i} {ShapeMath.Format(p.Shape)} {p.DType} has a gradient of shape {ShapeMath.Format(grad.Shape)} {grad.DType} on {grad.Backend.Name}");
+                    if (!slots.TryGetValue(p, out var slot)) slots[p] = slot = new Slot(0);
+                    slot.Step++;
+                    if (!grad.IsContiguous)
+                    {
+                        grad = Kernels.Copy(grad);
+                        copies.Add(grad);
+                    }
+                    updates.Add(new PendingUpdate(p, grad, slot, group));
                 }
-            }
+            UpdateAll(updates);
+        }
+        finally
+        {
+            foreach (var copy in copies) copy.Dispose();
+        }
     }
 
     /// <summary>Drops every parameter's gradient (set to none, like PyTorch's default).</summary>

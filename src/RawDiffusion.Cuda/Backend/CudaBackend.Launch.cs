@@ -1,14 +1,19 @@
 using RawDiffusion.Cuda.Kernels;
 using RawDiffusion.Cuda.Memory;
 
-namespace RawDiffusion.Cuda.Primitives;
+namespace RawDiffusion.Cuda;
 
-/// <summary>The host side of every CUDA primitive: argument checks, choice of kernel (contiguous or strided, float or
-/// double), launch configuration, cuBLAS calls. Works on raw device pointers (already advanced to each operand's
-/// element offset) plus shapes and strides, so the future CudaBackend only converts DeviceBuffers and StridedViews
-/// into these calls. One partial file per op family, as CpuBackend.*.cs, each beside its kernels/*.cu.</summary>
-internal sealed partial class CudaPrimitives(CudaContext context, KernelLauncher launcher, CudaCachingAllocator allocator)
+/// <summary>The launch layer every op family below uses: the kernel name for a dtype, host scalars as the kernel's
+/// element type, pointer arithmetic, and the device's context, launcher and allocator. Each CudaBackend.&lt;Family&gt;.cs
+/// holds an IBackend member (checking each operand's backend, dtype and extent) and, right below it, the overload on
+/// raw device pointers that picks and launches the kernel of kernels/&lt;family&gt;.cu; tests call those overloads
+/// directly.</summary>
+public sealed partial class CudaBackend
 {
+    CudaContext context => device.Context;
+    KernelLauncher launcher => device.Launcher;
+    CudaCachingAllocator allocator => device.Allocator;
+
     /// <summary>The kernel name for a dtype: "unary" + Float32 gives "unary_f32".</summary>
     static string Typed(string family, DType dtype) => dtype switch
     {

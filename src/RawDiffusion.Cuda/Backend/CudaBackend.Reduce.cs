@@ -1,12 +1,19 @@
-using System.Numerics;
 using RawDiffusion.Backends;
 using RawDiffusion.Cuda.Kernels;
+using System.Numerics;
 
-namespace RawDiffusion.Cuda.Primitives;
+namespace RawDiffusion.Cuda;
 
-/// <summary>Reduce the middle axis of a contiguous [outer, n, inner] block (kernels/reduce.cu).</summary>
-internal sealed partial class CudaPrimitives
+/// <summary>Sum, max and min over the middle axis of a contiguous [outer, n, inner] block (kernels/reduce.cu).</summary>
+public sealed partial class CudaBackend
 {
+    public void Reduce(ReduceOp op, DeviceBuffer x, long xOffset, DeviceBuffer destination, long destinationOffset, int outer, int n, int inner)
+    {
+        var dtype = FloatingDType(x, op.ToString());
+        long outputs = (long)outer * inner;
+        Reduce(op, dtype, At(x, xOffset, outputs * n, dtype), At(destination, destinationOffset, outputs, dtype), outer, n, inner);
+    }
+
     /// <summary>Threads per block of the row kernel; rows narrower than this share a block.</summary>
     const int RowBlockThreads = 256;
     /// <summary>Elements each thread of the row kernel should get before the row is split across more threads.</summary>

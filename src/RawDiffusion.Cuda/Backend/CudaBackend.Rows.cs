@@ -1,11 +1,11 @@
-using System.Numerics;
 using RawDiffusion.Cuda.Kernels;
+using System.Numerics;
 
-namespace RawDiffusion.Cuda.Primitives;
+namespace RawDiffusion.Cuda;
 
 /// <summary>Launch shape of the row-tiled kernels (kernels/rows.cuh): blockDim.x threads to a row, a power of two
 /// chosen from the row length, blockDim.y rows per block, blocks striding over the rows.</summary>
-internal sealed partial class CudaPrimitives
+public sealed partial class CudaBackend
 {
     /// <summary>Threads per block for rows up to this wide; wider rows get a whole block of up to 1024 threads each.</summary>
     const int TileThreads = 256;
