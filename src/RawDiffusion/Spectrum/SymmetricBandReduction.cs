@@ -11,6 +11,13 @@ namespace RawDiffusion.Spectrum;
 internal static class SymmetricBandReduction
 {
     /// <summary>
+    /// The trailing matrix is processed in square blocks on a grid fixed in absolute indices, and only blocks on or below
+    /// the diagonal are read or written: that halves the memory traffic and work of the update, and because the grid
+    /// does not move with the panel, a diagonal block is always updated whole and its upper half stays valid.
+    /// </summary>
+    private const int BlockSize = 512;
+
+    /// <summary>
     /// <paramref name="a"/> is n×n row-major and symmetric (both triangles filled). On return its lower band
     /// (0 ≤ row − column ≤ b) holds a matrix orthogonally similar to the input and everything below the band is zero;
     /// the strict upper triangle is left unspecified.
@@ -72,8 +79,7 @@ internal static class SymmetricBandReduction
             BuildT(v, nt, k, taus, t, dots);
 
             // Qᵀ A22 Q with Q = I − V T Vᵀ is A22 − W Vᵀ − V Wᵀ where X = A22 V T, W = X − ½ V (Tᵀ Vᵀ X).
-            ReadOnlySpan<double> a22 = a.AsSpan(r0 * n + r0);
-            CpuGemm.Dgemm(false, false, nt, k, nt, 1, a22, n, v, k, 0, y, k);
+            SymmetricTimes(a, n, r0, v, k, y);
             CpuGemm.Dgemm(false, false, nt, k, k, 1, y, k, t, k, 0, x, k);
             CpuGemm.Dgemm(true, false, k, k, nt, 1, v, k, x, k, 0, z, k);
             CpuGemm.Dgemm(true, false, k, k, k, 1, t, k, z, k, 0, m, k);
@@ -85,7 +91,56 @@ internal static class SymmetricBandReduction
                 v.AsSpan(p * k, k).CopyTo(right.AsSpan(p * 2 * k, k));
                 x.AsSpan(p * k, k).CopyTo(right.AsSpan(p * 2 * k + k, k));
             }
-            CpuGemm.Dgemm(false, true, nt, nt, 2 * k, -1, left, 2 * k, right, 2 * k, 1, a.AsSpan(r0 * n + r0), n);
+            SymmetricRank2kUpdate(a, n, r0, left, right, 2 * k);
+        }
+    }
+
+    /// <summary>Y = S V for the symmetric trailing matrix S = A[r0:, r0:] held in the grid's lower blocks.</summary>
+    private static void SymmetricTimes(double[] a, int n, int r0, double[] v, int k, double[] y)
+    {
+        int nt = n - r0;
+        Array.Clear(y, 0, nt * k);
+        foreach ((int i0, int i1) in Blocks(r0, n))
+        {
+            foreach ((int j0, int j1) in Blocks(r0, n))
+            {
+                if (j0 > i0)
+                {
+                    break;
+                }
+                ReadOnlySpan<double> block = a.AsSpan(i0 * n + j0);
+                CpuGemm.Dgemm(false, false, i1 - i0, k, j1 - j0, 1, block, n, v.AsSpan((j0 - r0) * k), k, 1, y.AsSpan((i0 - r0) * k), k);
+                if (j0 < i0)
+                {
+                    CpuGemm.Dgemm(true, false, j1 - j0, k, i1 - i0, 1, block, n, v.AsSpan((i0 - r0) * k), k, 1, y.AsSpan((j0 - r0) * k), k);
+                }
+            }
+        }
+    }
+
+    /// <summary>S −= L Rᵀ on the grid's lower blocks of S = A[r0:, r0:] (L, R are nt×width).</summary>
+    private static void SymmetricRank2kUpdate(double[] a, int n, int r0, double[] left, double[] right, int width)
+    {
+        foreach ((int i0, int i1) in Blocks(r0, n))
+        {
+            foreach ((int j0, int j1) in Blocks(r0, n))
+            {
+                if (j0 > i0)
+                {
+                    break;
+                }
+                CpuGemm.Dgemm(false, true, i1 - i0, j1 - j0, width, -1, left.AsSpan((i0 - r0) * width), width,
+                    right.AsSpan((j0 - r0) * width), width, 1, a.AsSpan(i0 * n + j0), n);
+            }
+        }
+    }
+
+    /// <summary>The grid's blocks clipped to [start, end).</summary>
+    private static IEnumerable<(int Start, int End)> Blocks(int start, int end)
+    {
+        for (int s = start; s < end; s = (s / BlockSize + 1) * BlockSize)
+        {
+            yield return (s, Math.Min(end, (s / BlockSize + 1) * BlockSize));
         }
     }
 
