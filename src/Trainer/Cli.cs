@@ -18,6 +18,7 @@ internal static class Cli
         root.Subcommands.Add(SampleCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());
         root.Subcommands.Add(ClassifyCommand.Create());
+        root.Subcommands.Add(SpectrumCommand.Create());
         root.SetAction(_ => RunCommand.Demo());
         return root;
     }

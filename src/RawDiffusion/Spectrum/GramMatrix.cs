@@ -41,14 +41,14 @@ internal static class GramMatrix
             {
                 // Columns [start, start+count): a rows×count block, G += B Bᵀ.
                 source.ReadBlock(0, rows, start, count, buffer);
-                RequireFinite(source, buffer.AsSpan(0, rows * count), count, 0, start);
+                MatrixEntries.RequireFinite(source, buffer.AsSpan(0, rows * count), count, 0, start);
                 AddLowerProduct(gram, order, buffer, count, transposed: false);
             }
             else
             {
                 // Rows [start, start+count): a count×columns block, G += Bᵀ B.
                 source.ReadBlock(start, count, 0, columns, buffer);
-                RequireFinite(source, buffer.AsSpan(0, count * columns), columns, start, 0);
+                MatrixEntries.RequireFinite(source, buffer.AsSpan(0, count * columns), columns, start, 0);
                 AddLowerProduct(gram, order, buffer, count, transposed: true);
             }
         }
@@ -83,19 +83,6 @@ internal static class GramMatrix
                 {
                     CpuGemm.Dgemm(false, true, rowsI, rowsJ, depth, 1, b.AsSpan(i * depth), depth, b.AsSpan(j * depth), depth, 1, target, order);
                 }
-            }
-        }
-    }
-
-    private static void RequireFinite(IMatrixSource source, ReadOnlySpan<double> block, int width, int row0, int column0)
-    {
-        for (int index = 0; index < block.Length; index++)
-        {
-            if (!double.IsFinite(block[index]))
-            {
-                string what = double.IsNaN(block[index]) ? "NaN" : "Inf";
-                throw new InvalidDataException(
-                    $"{source.Description} holds {what} at row {row0 + index / width}, column {column0 + index % width}; singular values of a matrix with non-finite entries are undefined");
             }
         }
     }

@@ -19,33 +19,14 @@ public static class JacobiSingularValues
     /// </summary>
     public static double[] Compute(ReadOnlySpan<double> matrix, int rows, int columns, Span<double> work)
     {
-        // Rotate the columns of the tall orientation: its columns are the shorter side, so there are fewer pairs.
-        bool transpose = rows < columns;
-        int length = transpose ? columns : rows;   // length of each rotated vector
-        int count = transpose ? rows : columns;    // number of vectors
-        // work holds the vectors one after another (vector j at j·length), so each rotation streams two contiguous runs.
-        for (int r = 0; r < rows; r++)
-        {
-            for (int c = 0; c < columns; c++)
-            {
-                double value = matrix[r * columns + c];
-                if (transpose)
-                {
-                    work[r * length + c] = value;
-                }
-                else
-                {
-                    work[c * length + r] = value;
-                }
-            }
-        }
+        Arrange(matrix, rows, columns, work);
+        (int length, int count) = Layout(rows, columns);
         Orthogonalise(work, length, count);
         var values = new double[count];
         for (int j = 0; j < count; j++)
         {
             double sum = 0;
-            ReadOnlySpan<double> vector = work.Slice(j * length, length);
-            foreach (double x in vector)
+            foreach (double x in work.Slice(j * length, length))
             {
                 sum += x * x;
             }
@@ -53,6 +34,26 @@ public static class JacobiSingularValues
         }
         Array.Sort(values, (x, y) => y.CompareTo(x));
         return values;
+    }
+
+    /// <summary>
+    /// The vectors that are rotated: the columns of the tall orientation (the shorter side, so fewer pairs), each
+    /// <c>length</c> long, <c>count</c> of them.
+    /// </summary>
+    public static (int Length, int Count) Layout(int rows, int columns) => rows < columns ? (columns, rows) : (rows, columns);
+
+    /// <summary>Writes the matrix's vectors one after another (vector j at j·length), so each rotation streams two contiguous runs.</summary>
+    public static void Arrange(ReadOnlySpan<double> matrix, int rows, int columns, Span<double> vectors)
+    {
+        bool transpose = rows < columns;
+        (int length, _) = Layout(rows, columns);
+        for (int r = 0; r < rows; r++)
+        {
+            for (int c = 0; c < columns; c++)
+            {
+                vectors[transpose ? r * length + c : c * length + r] = matrix[r * columns + c];
+            }
+        }
     }
 
     /// <summary>Cyclic sweeps over all pairs until every pair is orthogonal to <see cref="Tolerance"/>.</summary>

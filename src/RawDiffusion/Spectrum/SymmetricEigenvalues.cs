@@ -4,7 +4,7 @@ namespace RawDiffusion.Spectrum;
 /// All eigenvalues of a real symmetric matrix in float64: reduction to a band of half-width <see cref="BandWidthFor"/>
 /// by blocked Householder (GEMM-bound), band to tridiagonal by bulge chasing, implicit QL on the tridiagonal.
 /// </summary>
-internal static class SymmetricEigenvalues
+public static class SymmetricEigenvalues
 {
     /// <summary>
     /// Wider bands make the first stage's GEMMs more efficient (their inner dimension is b) and the second stage's
