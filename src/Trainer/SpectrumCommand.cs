@@ -76,6 +76,8 @@ internal static class SpectrumCommand
         Directory.CreateDirectory(options.Out);
         (string json, string yaml) = report.Save(options.Out, options.TopPercent, options.RankBy);
 
+        // A log file has no width; let long tensor names stay on one line there instead of Spectre's assumed 80 columns.
+        if (!AnsiConsole.Profile.Capabilities.Interactive) AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 200);
         var table = new Table().AddColumns("tensor", "shape", "spikes", "spike mass", "MP σ", "bulk edge", "s_max", "Spectrum SNR", "Eq. 8 SNR", "time");
         foreach (var (group, matrices) in report.Groups())
         {

@@ -4,9 +4,21 @@ namespace RawDiffusion.Spectrum;
 
 /// <summary>One tensor of a checkpoint: analysed as a matrix, or listed with the reason it is skipped.</summary>
 /// <param name="Name">Tensor name, prefixed with its file's relative path when the input spans several files.</param>
-public sealed record CheckpointTensor(string Name, string TensorName, string File, long[] Shape, string DType, int Rows, int Columns, string? SkipReason)
+/// <param name="GroupPrefix">For several files: the file's relative path with every run of digits as '#' and a ':', so
+/// the same module of every zoo checkpoint (zoo/checkpoints/&lt;task&gt;/seed&lt;s&gt;-epoch&lt;e&gt;) forms one group while
+/// different networks of a run folder do not mix; empty for one file or a sharded checkpoint.</param>
+public sealed record CheckpointTensor(string Name, string TensorName, string File, long[] Shape, string DType, int Rows, int Columns, string? SkipReason, string GroupPrefix = "")
 {
-    public ModuleName Module => ModuleName.Parse(Name);
+    /// <summary>The module (the name without ".weight"), its group and layer number, parsed from the tensor's own name.</summary>
+    public ModuleName Module
+    {
+        get
+        {
+            ModuleName parsed = ModuleName.Parse(TensorName);
+            string module = Name.EndsWith(".weight", StringComparison.Ordinal) ? Name[..^".weight".Length] : Name;
+            return parsed with { Module = module, Group = GroupPrefix + parsed.Group };
+        }
+    }
 }
 
 /// <summary>
@@ -14,7 +26,7 @@ public sealed record CheckpointTensor(string Name, string TensorName, string Fil
 /// zoo folder (every .safetensors file below it). 1-D tensors (biases, norms), integer tensors and a training checkpoint's
 /// optimizer and EMA state are listed as skipped; convolution kernels out×in×k(×k) are reshaped to out × in·k·k.
 /// </summary>
-public sealed class CheckpointMatrices : IDisposable
+public sealed partial class CheckpointMatrices : IDisposable
 {
     private readonly Dictionary<string, SafeTensorsFile> files = new(StringComparer.Ordinal);
 
@@ -66,7 +78,8 @@ public sealed class CheckpointMatrices : IDisposable
                 string relative = System.IO.Path.GetRelativePath(full, file);
                 foreach (SafeTensorInfo info in opened.Tensors)
                 {
-                    result.Add(Describe(paths.Length == 1 ? info.Name : $"{relative}:{info.Name}", info.Name, file, info));
+                    CheckpointTensor tensor = Describe(paths.Length == 1 ? info.Name : $"{relative}:{info.Name}", info.Name, file, info);
+                    result.Add(paths.Length == 1 ? tensor : tensor with { GroupPrefix = Digits().Replace(relative, "#") + ":" });
                 }
             }
             return WithSize(matrices);
@@ -121,6 +134,9 @@ public sealed class CheckpointMatrices : IDisposable
         "F16" or "BF16" or "I16" or "U16" => 2,
         _ => 1,
     };
+
+    [System.Text.RegularExpressions.GeneratedRegex("[0-9]+")]
+    private static partial System.Text.RegularExpressions.Regex Digits();
 
     private static bool HoldsIndex(string folder) =>
         File.Exists(System.IO.Path.Combine(folder, ShardedSafeTensors.DefaultIndexFileName))
