@@ -42,7 +42,7 @@ internal static class SpectrumPlots
         }
         int outside = lambda.Count(x => x >= top);
         plot.Title($"{matrix.Tensor.Name} ({s.Rows}x{s.Columns}): {s.Spikes} spikes{(outside > 0 ? $", {outside} beyond the plot" : "")}");
-        plot.XLabel("eigenvalue of WᵀW / N");
+        plot.XLabel("eigenvalue of W^T W / N");
         plot.YLabel("density");
         plot.Axes.SetLimitsX(0, top);
         plot.ShowLegend(Alignment.UpperRight);

@@ -28,6 +28,8 @@ public readonly record struct ScanProgress(int Done, int Total, string Current, 
 /// <summary>Analyses every matrix of a checkpoint, one tensor at a time (only one tensor's Gram matrix is ever in memory).</summary>
 public static class SpectrumScan
 {
+    private const long LargeMatrixElements = 1L << 22;
+
     /// <param name="layers">Only layers with index below this (null: all); tensors without a layer number are kept.</param>
     /// <param name="match">Only tensors whose name contains this (null: all).</param>
     public static SpectrumReport Run(CheckpointMatrices checkpoint, ISingularValueSolver solver, int? layers = null, string? match = null,
@@ -50,6 +52,12 @@ public static class SpectrumScan
             double[] values = solver.Compute(checkpoint.Matrix(tensor));
             MatrixSpectrum spectrum = MatrixSpectrum.Analyse(values, tensor.Rows, tensor.Columns);
             results.Add(new MatrixResult(tensor, spectrum, values, Stopwatch.GetElapsedTime(start).TotalSeconds));
+            if ((long)tensor.Rows * tensor.Columns >= LargeMatrixElements)
+            {
+                // A large matrix leaves a Gram matrix of up to hundreds of MiB behind; collect it now so the next one's
+                // does not come on top, which keeps the scan's peak at one tensor's working set.
+                GC.Collect();
+            }
         }
         progress?.Report(new ScanProgress(selected.Count, selected.Count, "", clock.Elapsed));
         return new SpectrumReport(checkpoint.Path, solver.Device, results,
