@@ -37,7 +37,7 @@ internal static class SpectrumCommand
 
     public static int Run(Options options, CancellationToken cancel = default)
     {
-        using var checkpoint = CheckpointMatrices.Open(options.Path);
+        var checkpoint = CheckpointMatrices.Open(options.Path);
         CudaBackend? cuda = null;
         try
         {

@@ -48,26 +48,32 @@ internal static class SpectrumBenchmark
         }
         ISingularValueSolver solver = cuda is null ? new CpuSingularValueSolver() : new CudaSingularValueSolver(cuda);
         string? loadBefore = MachineDescription.LoadAverage;
-        var sections = new List<string>();
+        var sections = new List<(string Heading, string Body)>();
         try
         {
-            if (matrices) sections.Add(MatrixSection(shapes, solver, cuda is not null));
-            if (checkpoint) sections.Add(CheckpointSection(solver, layers, writeLayers, folder));
+            if (matrices) sections.Add(("One matrix", MatrixSection(shapes, solver, cuda is not null)));
+            if (checkpoint) sections.Add(("Whole checkpoint", CheckpointSection(solver, layers, writeLayers, folder)));
         }
         finally
         {
             cuda?.Dispose();
         }
 
+        // Each part replaces only its own section, so the two can be measured in separate runs.
         string load = loadBefore is null ? "" : $" Load average (1 min) {loadBefore} before and {MachineDescription.LoadAverage} after the run.";
-        string header = string.Join('\n',
-            "# Spectrum benchmarks",
-            "",
+        string measured = string.Join('\n',
             $"`dotnet run -c Release --project tools/Bench -- spectrum {string.Join(' ', options)}`".Replace("spectrum `", "spectrum`"),
             "",
             $"Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {MachineDescription.CpuModel}, {MachineDescription.Cores} cores, {MachineDescription.Runtime}, singular values on {solver.Device}.{load}");
         string path = Path.Combine(RepositoryPaths.Root, "docs", "bench", device == "cuda" ? "spectrum-gpu.md" : "spectrum.md");
-        File.WriteAllText(path, header + "\n\n" + string.Join("\n\n", sections).TrimEnd() + "\n");
+        if (!File.Exists(path))
+        {
+            File.WriteAllText(path, "# Spectrum benchmarks\n");
+        }
+        foreach ((string heading, string body) in sections)
+        {
+            MarkdownReport.ReplaceSection(path, heading, measured + "\n\n" + body);
+        }
         AnsiConsole.MarkupLine($"Written to {Markup.Escape(path)}");
         return 0;
     }
@@ -114,8 +120,6 @@ internal static class SpectrumBenchmark
         }
         AnsiConsole.Write(table.ToConsoleTable("Singular values of one float32 matrix"));
         return string.Join('\n',
-            "## One matrix",
-            "",
             $"- Ours: {(onGpu ? "float64 Gram matrix by cuBLAS DGEMM, eigenvalues on the host" : "float64 Gram matrix of the smaller side (managed AVX-512 DGEMM, lower blocks), two-stage tridiagonalisation (blocked Householder to a band of 32, bulge chasing), implicit QL")}; all singular values.",
             $"- {torchNote}.",
             "- Matrices: Gaussian bulk (std 0.02) plus a planted rank-8 signal (ours); Gaussian (PyTorch). Median of the runs (1 run at 4096 and above).",
@@ -147,8 +151,6 @@ internal static class SpectrumBenchmark
                 perModule.AddRow(group, shape, seconds.ToString("F2", CultureInfo.InvariantCulture));
             }
             return string.Join('\n',
-                "## Whole checkpoint",
-                "",
                 $"A synthetic sharded BF16 checkpoint shaped like Llama-3 8B (q/k/v/o and gate/up/down projections, one shard per tensor, " +
                 $"{writeLayers} of 32 layers written: {bytes / 1073741824.0:F1} GiB in {writeSeconds:F0} s), scanned tensor by tensor from memory-mapped shards " +
                 "by the `spectrum` engine (`SpectrumScan`) in a fresh process, then deleted. Peak RSS growth is that process's high-water mark " +
@@ -180,7 +182,7 @@ internal static class SpectrumBenchmark
             return 1;
         }
         ISingularValueSolver solver = cuda is null ? new CpuSingularValueSolver() : new CudaSingularValueSolver(cuda);
-        using var checkpoint = CheckpointMatrices.Open(root);
+        var checkpoint = CheckpointMatrices.Open(root);
         GC.Collect();
         long before = PeakMemory.ResetAndReadRss();
         SpectrumReport report = SpectrumScan.Run(checkpoint, solver, layers: layers,

@@ -23,13 +23,11 @@ public sealed record CheckpointTensor(string Name, string TensorName, string Fil
 
 /// <summary>
 /// Finds the tensors of a checkpoint: a .safetensors file, a folder with model.safetensors.index.json (shards), or a run or
-/// zoo folder (every .safetensors file below it). 1-D tensors (biases, norms), integer tensors and a training checkpoint's
+/// zoo folder (every .safetensors file below it). Only headers are read here; no file stays open between tensors. 1-D tensors (biases, norms), integer tensors and a training checkpoint's
 /// optimizer and EMA state are listed as skipped; convolution kernels out×in×k(×k) are reshaped to out × in·k·k.
 /// </summary>
-public sealed partial class CheckpointMatrices : IDisposable
+public sealed partial class CheckpointMatrices
 {
-    private readonly Dictionary<string, SafeTensorsFile> files = new(StringComparer.Ordinal);
-
     private CheckpointMatrices(string path, IReadOnlyList<CheckpointTensor> tensors)
     {
         Path = path;
@@ -70,11 +68,10 @@ public sealed partial class CheckpointMatrices : IDisposable
         }
         var result = new List<CheckpointTensor>();
         var matrices = new CheckpointMatrices(full, result);
-        try
         {
             foreach (string file in paths)
             {
-                SafeTensorsFile opened = matrices.OpenFile(file);
+                using SafeTensorsFile opened = SafeTensorsFile.Open(file);
                 string relative = System.IO.Path.GetRelativePath(full, file);
                 foreach (SafeTensorInfo info in opened.Tensors)
                 {
@@ -84,41 +81,23 @@ public sealed partial class CheckpointMatrices : IDisposable
             }
             return WithSize(matrices);
         }
-        catch
-        {
-            matrices.Dispose();
-            throw;
-        }
     }
 
-    /// <summary>The tensor as a matrix source, reading its file lazily.</summary>
-    public IMatrixSource Matrix(CheckpointTensor tensor)
+    /// <summary>
+    /// The tensor as a matrix source over its own mapping of the file; dispose it after use. Unmapping then drops the
+    /// tensor's file pages from the process, which a mapping kept open for the whole scan would accumulate tensor after
+    /// tensor (they count as resident memory until the kernel evicts them).
+    /// </summary>
+    public SafeTensorMatrix Matrix(CheckpointTensor tensor)
     {
         if (tensor.SkipReason is not null)
         {
             throw new InvalidOperationException($"tensor '{tensor.Name}' is not analysed: {tensor.SkipReason}");
         }
-        return new SafeTensorMatrix(OpenFile(tensor.File), tensor.TensorName, tensor.Rows, tensor.Columns);
+        SafeTensorsFile file = SafeTensorsFile.Open(tensor.File);
+        return new SafeTensorMatrix(file, tensor.TensorName, tensor.Rows, tensor.Columns, ownsFile: true);
     }
 
-    public void Dispose()
-    {
-        foreach (SafeTensorsFile file in files.Values)
-        {
-            file.Dispose();
-        }
-        files.Clear();
-    }
-
-    private SafeTensorsFile OpenFile(string path)
-    {
-        if (!files.TryGetValue(path, out SafeTensorsFile? file))
-        {
-            file = SafeTensorsFile.Open(path);
-            files[path] = file;
-        }
-        return file;
-    }
 
     private static CheckpointMatrices WithSize(CheckpointMatrices matrices)
     {

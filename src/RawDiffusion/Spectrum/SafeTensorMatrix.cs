@@ -2,9 +2,18 @@ using RawDiffusion.IO;
 
 namespace RawDiffusion.Spectrum;
 
-/// <summary>A tensor of a memory-mapped safetensors file seen as a rows×columns matrix; blocks are converted to float64 as read.</summary>
-public sealed class SafeTensorMatrix(SafeTensorsFile file, string name, int rows, int columns) : IMatrixSource
+/// <summary>A tensor of a memory-mapped safetensors file seen as a rows×columns matrix; blocks are converted to float64 as read.
+/// With <paramref name="ownsFile"/>, disposing it disposes the file.</summary>
+public sealed class SafeTensorMatrix(SafeTensorsFile file, string name, int rows, int columns, bool ownsFile = false) : IMatrixSource, IDisposable
 {
+    public void Dispose()
+    {
+        if (ownsFile)
+        {
+            file.Dispose();
+        }
+    }
+
     public int Rows { get; } = rows;
 
     public int Columns { get; } = columns;

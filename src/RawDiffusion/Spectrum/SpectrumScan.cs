@@ -49,7 +49,11 @@ public static class SpectrumScan
                 continue;
             }
             long start = Stopwatch.GetTimestamp();
-            double[] values = solver.Compute(checkpoint.Matrix(tensor));
+            double[] values;
+            using (SafeTensorMatrix matrix = checkpoint.Matrix(tensor))
+            {
+                values = solver.Compute(matrix);
+            }
             MatrixSpectrum spectrum = MatrixSpectrum.Analyse(values, tensor.Rows, tensor.Columns);
             results.Add(new MatrixResult(tensor, spectrum, values, Stopwatch.GetElapsedTime(start).TotalSeconds));
             if ((long)tensor.Rows * tensor.Columns >= LargeMatrixElements)

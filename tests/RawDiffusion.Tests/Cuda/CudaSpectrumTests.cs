@@ -37,7 +37,7 @@ public class CudaSpectrumTests(CudaDeviceFixture fixture)
     {
         var solver = new CudaSingularValueSolver(fixture.RequireBackend());
         string path = Path.Combine(CheckpointScanTests.Folder, "weights-bf16.safetensors");
-        using var checkpoint = CheckpointMatrices.Open(path);
+        var checkpoint = CheckpointMatrices.Open(path);
         SpectrumReport gpu = SpectrumScan.Run(checkpoint, solver);
         SpectrumReport cpu = CheckpointScanTests.Scan(path);
         foreach (MatrixResult matrix in gpu.Matrices)

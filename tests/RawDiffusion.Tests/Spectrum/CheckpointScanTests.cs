@@ -112,7 +112,7 @@ public sealed class CheckpointScanTests
 
     internal static SpectrumReport Scan(string path)
     {
-        using var checkpoint = CheckpointMatrices.Open(path);
+        var checkpoint = CheckpointMatrices.Open(path);
         return SpectrumScan.Run(checkpoint, new CpuSingularValueSolver());
     }
 }
