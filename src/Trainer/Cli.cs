@@ -21,6 +21,7 @@ internal static class Cli
         root.Subcommands.Add(EvalCommand.Create());
         root.Subcommands.Add(ClassifyCommand.Create());
         root.Subcommands.Add(LmCommand.Create());
+        root.Subcommands.Add(SpectrumCommand.Create());
         root.SetAction(_ => RunCommand.Demo());
         var device = DeviceOption();
         root.Options.Add(device);

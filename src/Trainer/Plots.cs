@@ -122,7 +122,7 @@ internal static class Plots
         return sorted[below] + (sorted[above] - sorted[below]) * (position - below);
     }
 
-    static void Save(Plot plot, string pngPath)
+    internal static void Save(Plot plot, string pngPath)
     {
         ArgumentException.ThrowIfNullOrEmpty(pngPath);
         string full = Path.GetFullPath(pngPath);

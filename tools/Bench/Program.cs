@@ -11,7 +11,12 @@ if (!TryTakeDevice(ref args, out string device, out string? problem))
     return 2;
 }
 
-if (args is not [var benchmark, ..] || benchmark is not ("matmul" or "train-step" or "gpu")) return PrintUsage();
+if (args is not [var benchmark, ..] || benchmark is not ("matmul" or "train-step" or "gpu" or "spectrum" or "spectrum-scan")) return PrintUsage();
+// The spectrum benchmark picks its backend per measurement (and its scan runs in a child process): it takes the choice.
+if (benchmark == "spectrum")
+    return SpectrumBenchmark.Run([.. args[1..], "--device", DeviceSelection.Parse(device, "--device") == DeviceChoice.Cuda ? "cuda" : "cpu"]);
+if (args is ["spectrum-scan", var scanFolder, var scanLayers, var scanDevice]) return SpectrumBenchmark.ScanChild([scanFolder, scanLayers, scanDevice]);
+if (benchmark == "spectrum-scan") return PrintUsage();
 // matmul measures the CPU's GEMM providers and gpu always the GPU, whatever --device says; train-step follows it.
 DeviceChoice choice = DeviceSelection.Parse(device, "--device");
 if (benchmark == "gpu" && choice == DeviceChoice.Cpu)
@@ -83,5 +88,6 @@ static int PrintUsage()
     AnsiConsole.WriteLine("  train-step [--networks vae,unet,encoder] [--preset d2nwg-small|d2nwg-base] [--batch 32]");
     AnsiConsole.WriteLine("             one training step of each network, ours vs PyTorch on the selected device (eager and torch.compile on a GPU)");
     AnsiConsole.WriteLine("  gpu [--only matmul,memory,launch,train] ...   the CUDA backend's kernels, launch overhead and small training steps (GpuBenchmark.cs)");
+    AnsiConsole.WriteLine("  spectrum [--shapes 1024x1024,4096x4096,4096x14336] [--layers 32]   singular values vs torch.linalg.svdvals, synthetic 8B checkpoint scan");
     return 2;
 }

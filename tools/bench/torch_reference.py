@@ -70,6 +70,18 @@ def matmul(torch, args):
     return results
 
 
+def svdvals(torch, args):
+    """torch.linalg.svdvals of float32 matrices, what cognitivecomputations/spectrum runs per weight (LAPACK gesdd on the CPU)."""
+    results = []
+    for shape in args.shapes:
+        rows, columns = (int(x) for x in shape.split("x"))
+        generator = torch.Generator().manual_seed(rows * 100003 + columns)
+        a = torch.randn(rows, columns, dtype=torch.float32, generator=generator) * 0.02
+        seconds, repeats = median_seconds(lambda: torch.linalg.svdvals(a), args.warmup, args.min_repeats, args.min_seconds, args.max_repeats)
+        results.append({"shape": shape, "seconds": seconds, "repeats": repeats})
+    return results
+
+
 # ----- train-step: the d2nwg-small networks of src/RawDiffusion/Models, layer for layer -----
 
 def group_norm(nn, channels):
@@ -611,6 +623,9 @@ def main():
     matmul_parser = commands.add_parser("matmul", parents=[timing], help="square float32 matmul")
     matmul_parser.add_argument("--sizes", type=sizes, required=True, help="comma-separated n values")
     matmul_parser.set_defaults(run=matmul)
+    svd_parser = commands.add_parser("svdvals", parents=[timing], help="torch.linalg.svdvals of float32 matrices")
+    svd_parser.add_argument("--shapes", type=names, required=True, help="comma-separated ROWSxCOLUMNS")
+    svd_parser.set_defaults(run=svdvals)
     train_parser = commands.add_parser("train-step", parents=[timing], help="one training step of the d2nwg networks")
     train_parser.add_argument("--networks", type=names, required=True, help="comma-separated: vae, unet, encoder")
     train_parser.add_argument("--batch", type=int, required=True)

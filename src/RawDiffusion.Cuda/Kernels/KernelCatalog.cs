@@ -53,8 +53,10 @@ internal static class KernelCatalog
 
     public static readonly KernelFile ArgMax = new("argmax.cu", ["argmax_rows_f32", "argmax_rows_f64", "argmax_columns_f32", "argmax_columns_f64"]);
 
+    public static readonly KernelFile Spectrum = new("spectrum.cu", ["jacobi_singular_values_f64"]);
+
     public static IReadOnlyList<KernelFile> All { get; } =
-        [Unary, Binary, Fill, Reduce, Random, Optimizers, Softmax, Loss, Normalization, Convolution, Pooling, Indexing, ArgMax];
+        [Unary, Binary, Fill, Reduce, Random, Optimizers, Softmax, Loss, Normalization, Convolution, Pooling, Indexing, ArgMax, Spectrum];
 
     static readonly Dictionary<string, KernelFile> fileOfKernel = All
         .SelectMany(file => file.Kernels.Select(kernel => (kernel, file)))

@@ -118,6 +118,23 @@ public sealed unsafe class SafeTensorsFile : IDisposable
         }
     }
 
+    /// <summary>
+    /// Converts <paramref name="destination"/>.Length consecutive elements of the tensor, starting at element
+    /// <paramref name="elementOffset"/> of its row-major data, to double: a slice of a large tensor without reading the rest.
+    /// </summary>
+    public void ReadFloat64(string name, long elementOffset, Span<double> destination)
+    {
+        SafeTensorInfo info = Get(name);
+        if (elementOffset < 0 || elementOffset + destination.Length > info.ElementCount)
+        {
+            throw new ArgumentOutOfRangeException(nameof(elementOffset),
+                $"{FileName}: elements [{elementOffset}, {elementOffset + destination.Length}) lie outside tensor '{name}' of {info.ElementCount} elements");
+        }
+        int elementSize = info.DType.SizeInBytes();
+        var source = new ReadOnlySpan<byte>(dataStart + info.Begin + elementOffset * elementSize, destination.Length * elementSize);
+        ElementConversion.Convert(info.DType, source, destination);
+    }
+
     /// <summary>Copies the tensor's little-endian bytes; <paramref name="destination"/> must be exactly its byte length.</summary>
     public void CopyRaw(string name, Span<byte> destination)
     {

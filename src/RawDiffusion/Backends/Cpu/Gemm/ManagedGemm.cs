@@ -15,6 +15,7 @@ internal static unsafe class ManagedGemm
     private static readonly GemmBlocking Avx2Blocking = GemmBlocking.For<float, Avx2SgemmKernel>();
     private static readonly GemmBlocking PortableSingleBlocking = GemmBlocking.For<float, VectorMicroKernel<float>>();
     private static readonly GemmBlocking DoubleBlocking = GemmBlocking.For<double, VectorMicroKernel<double>>();
+    private static readonly GemmBlocking Avx512DoubleBlocking = GemmBlocking.For<double, Avx512DgemmKernel>();
 
     /// <summary>The fastest single-precision kernel this CPU supports.</summary>
     public static SgemmKernelKind BestSgemmKernel { get; } =
@@ -98,8 +99,18 @@ internal static unsafe class ManagedGemm
     }
 
     /// <summary>Runs already-validated double-precision operands.</summary>
-    public static void Dgemm(in GemmOperands<double> operands, int maxThreads) =>
-        GemmDriver<double, VectorMicroKernel<double>>.Multiply(operands, DoubleBlocking, GemmThreading.ThreadsFor(operands.Flops, maxThreads));
+    public static void Dgemm(in GemmOperands<double> operands, int maxThreads)
+    {
+        int threads = GemmThreading.ThreadsFor(operands.Flops, maxThreads);
+        if (Avx512F.IsSupported)
+        {
+            GemmDriver<double, Avx512DgemmKernel>.Multiply(operands, Avx512DoubleBlocking, threads);
+        }
+        else
+        {
+            GemmDriver<double, VectorMicroKernel<double>>.Multiply(operands, DoubleBlocking, threads);
+        }
+    }
 
     private static void RequireSupported(SgemmKernelKind kernel)
     {

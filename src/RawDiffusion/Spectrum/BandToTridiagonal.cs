@@ -1,0 +1,212 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
+namespace RawDiffusion.Spectrum;
+
+/// <summary>
+/// Second stage of the two-stage tridiagonalisation: Householder bulge chasing on a symmetric band matrix
+/// (the eigenvalue-only path of LAPACK's dsytrd_sb2st, after Lang and Haidar–Ltaief–Dongarra). Sweep i annihilates
+/// column i below the subdiagonal with one reflector of length b; applying it fills a b×b bulge below the band, whose
+/// first column the next reflector annihilates, and so on down the band. The rest of each bulge lies inside the reach
+/// of sweep i+1's reflectors, which remove it. Every step touches a 2b×2b window, so it runs from cache: O(b n²) work.
+/// </summary>
+internal static unsafe class BandToTridiagonal
+{
+    /// <summary>
+    /// <paramref name="a"/> is n×n row-major with the band in its lower triangle (0 ≤ row − column ≤ b, zero below);
+    /// it is overwritten. Fills the diagonal <paramref name="diagonal"/> (n) and subdiagonal <paramref name="subdiagonal"/>
+    /// (n, the last entry 0) of an orthogonally similar tridiagonal matrix.
+    /// </summary>
+    public static void Reduce(double[] a, int n, int b, double[] diagonal, double[] subdiagonal)
+    {
+        if (b > 1)
+        {
+            Chase(a, n, b);
+        }
+        for (int i = 0; i < n; i++)
+        {
+            diagonal[i] = a[(long)i * n + i];
+            subdiagonal[i] = i + 1 < n ? a[(long)(i + 1) * n + i] : 0;
+        }
+    }
+
+    private static void Chase(double[] matrix, int n, int b)
+    {
+        var v = new double[b];
+        var next = new double[b];
+        var work = new double[b];
+        fixed (double* a = matrix)
+        {
+            for (int i = 0; i < n - 2; i++)
+            {
+                int s = i + 1;
+                int length = Math.Min(b, n - 1 - i);
+                for (int p = 0; p < length; p++)
+                {
+                    v[p] = a[(long)(s + p) * n + i];
+                }
+                double tau = Householder.Generate(v.AsSpan(0, length), out double beta);
+                a[(long)s * n + i] = beta;
+                for (int p = 1; p < length; p++)
+                {
+                    a[(long)(s + p) * n + i] = 0;
+                }
+                ApplyTwoSided(a, n, s, length, v, tau);
+
+                while (s + length < n)
+                {
+                    int below = s + length;
+                    int belowLength = Math.Min(b, n - below);
+
+                    // Block under the diagonal block, from the right: B ← B H. This fills B below the band (the bulge).
+                    for (int p = 0; p < belowLength; p++)
+                    {
+                        double* row = a + (long)(below + p) * n + s;
+                        double f = tau * Dot(row, v, length);
+                        Axpy(-f, v, row, length);
+                    }
+
+                    // A new reflector annihilates the bulge's first column ...
+                    for (int p = 0; p < belowLength; p++)
+                    {
+                        next[p] = a[(long)(below + p) * n + s];
+                    }
+                    double nextTau = Householder.Generate(next.AsSpan(0, belowLength), out double nextBeta);
+                    a[(long)below * n + s] = nextBeta;
+                    for (int p = 1; p < belowLength; p++)
+                    {
+                        a[(long)(below + p) * n + s] = 0;
+                    }
+
+                    // ... is applied from the left to the rest of B ...
+                    if (nextTau != 0 && length > 1)
+                    {
+                        Array.Clear(work, 0, length);
+                        fixed (double* w = work)
+                        {
+                            for (int p = 0; p < belowLength; p++)
+                            {
+                                Axpy(next[p], a + (long)(below + p) * n + s + 1, w + 1, length - 1);
+                            }
+                            for (int p = 0; p < belowLength; p++)
+                            {
+                                Axpy(-nextTau * next[p], w + 1, a + (long)(below + p) * n + s + 1, length - 1);
+                            }
+                        }
+                    }
+
+                    // ... and from both sides to the next diagonal block.
+                    ApplyTwoSided(a, n, below, belowLength, next, nextTau);
+
+                    (v, next) = (next, v);
+                    tau = nextTau;
+                    s = below;
+                    length = belowLength;
+                }
+            }
+        }
+    }
+
+    /// <summary>D ← H D H for the symmetric block D at rows/columns [s, s+m), stored in the lower triangle only.</summary>
+    private static void ApplyTwoSided(double* a, int n, int s, int m, double[] v, double tau)
+    {
+        if (tau == 0)
+        {
+            return;
+        }
+        Span<double> y = m <= 256 ? stackalloc double[m] : new double[m];
+        y.Clear();
+        fixed (double* vp = v)
+        fixed (double* yp = y)
+        {
+            // y = D v from the lower triangle: row r contributes D[r, 0..r] · v and D[r, 0..r−1] v[r] to y[0..r−1].
+            for (int r = 0; r < m; r++)
+            {
+                double* row = a + (long)(s + r) * n + s;
+                yp[r] += Dot(row, v, r) + row[r] * vp[r];
+                Axpy(vp[r], row, yp, r);
+            }
+            // w = tau y − ½ tau² (yᵀ v) v, then D ← D − v wᵀ − w vᵀ.
+            double correction = -0.5 * tau * tau * Dot(yp, v, m);
+            for (int r = 0; r < m; r++)
+            {
+                yp[r] = tau * yp[r] + correction * vp[r];
+            }
+            for (int r = 0; r < m; r++)
+            {
+                double* row = a + (long)(s + r) * n + s;
+                Rank2Row(row, vp, yp, vp[r], yp[r], r + 1);
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double Dot(double* x, double[] y, int count)
+    {
+        fixed (double* yp = y)
+        {
+            return Dot(x, yp, count);
+        }
+    }
+
+    private static double Dot(double* x, double* y, int count)
+    {
+        int i = 0;
+        var sum = Vector<double>.Zero;
+        for (; i <= count - Vector<double>.Count; i += Vector<double>.Count)
+        {
+            sum += Load(x + i) * Load(y + i);
+        }
+        double total = Vector.Sum(sum);
+        for (; i < count; i++)
+        {
+            total += x[i] * y[i];
+        }
+        return total;
+    }
+
+    private static void Axpy(double alpha, double[] x, double* y, int count)
+    {
+        fixed (double* xp = x)
+        {
+            Axpy(alpha, xp, y, count);
+        }
+    }
+
+    /// <summary>y += alpha x.</summary>
+    private static void Axpy(double alpha, double* x, double* y, int count)
+    {
+        int i = 0;
+        var scale = new Vector<double>(alpha);
+        for (; i <= count - Vector<double>.Count; i += Vector<double>.Count)
+        {
+            Store(Load(y + i) + scale * Load(x + i), y + i);
+        }
+        for (; i < count; i++)
+        {
+            y[i] += alpha * x[i];
+        }
+    }
+
+    /// <summary>row[0..count) −= vr w + wr v (one row of the symmetric rank-2 update).</summary>
+    private static void Rank2Row(double* row, double* v, double* w, double vr, double wr, int count)
+    {
+        int i = 0;
+        var vs = new Vector<double>(vr);
+        var ws = new Vector<double>(wr);
+        for (; i <= count - Vector<double>.Count; i += Vector<double>.Count)
+        {
+            Store(Load(row + i) - vs * Load(w + i) - ws * Load(v + i), row + i);
+        }
+        for (; i < count; i++)
+        {
+            row[i] -= vr * w[i] + wr * v[i];
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector<double> Load(double* p) => Unsafe.ReadUnaligned<Vector<double>>(p);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(Vector<double> value, double* p) => Unsafe.WriteUnaligned(p, value);
+}

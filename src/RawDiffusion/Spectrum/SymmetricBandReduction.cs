@@ -1,0 +1,214 @@
+using RawDiffusion.Backends.Cpu;
+
+namespace RawDiffusion.Spectrum;
+
+/// <summary>
+/// First stage of the two-stage tridiagonalisation (LAPACK's dsytrd_sy2sb): reduces a full symmetric matrix to a band of
+/// half-width b by blocked Householder QR of one b-column panel at a time, with the two-sided trailing update done as
+/// float64 GEMMs. Unlike the one-stage reduction (half of whose work is matrix-vector products that re-read the whole
+/// trailing matrix from memory for every column) all of the O(n³) work here is matrix-matrix.
+/// </summary>
+internal static class SymmetricBandReduction
+{
+    /// <summary>
+    /// The trailing matrix is processed in square blocks on a grid fixed in absolute indices, and only blocks on or below
+    /// the diagonal are read or written: that halves the memory traffic and work of the update, and because the grid
+    /// does not move with the panel, a diagonal block is always updated whole and its upper half stays valid.
+    /// </summary>
+    private const int BlockSize = 512;
+
+    /// <summary>
+    /// <paramref name="a"/> is n×n row-major and symmetric (both triangles filled). On return its lower band
+    /// (0 ≤ row − column ≤ b) holds a matrix orthogonally similar to the input and everything below the band is zero;
+    /// the strict upper triangle is left unspecified.
+    /// </summary>
+    public static void Reduce(double[] a, int n, int b)
+    {
+        if (b < 1 || b >= n - 1)
+        {
+            return;
+        }
+        var panel = new double[n * b];
+        var v = new double[n * b];
+        var t = new double[b * b];
+        var y = new double[n * b];
+        var x = new double[n * b];
+        var z = new double[b * b];
+        var m = new double[b * b];
+        var left = new double[n * 2 * b];
+        var right = new double[n * 2 * b];
+        var taus = new double[b];
+        var betas = new double[b];
+        var dots = new double[b];
+
+        for (int j = 0; j + b < n - 1; j += b)
+        {
+            int r0 = j + b;
+            int nt = n - r0;
+            int k = Math.Min(nt, b);
+
+            // The panel below the band, column-major so each Householder step works on contiguous columns.
+            for (int p = 0; p < nt; p++)
+            {
+                int row = (r0 + p) * n + j;
+                for (int c = 0; c < b; c++)
+                {
+                    panel[c * nt + p] = a[row + c];
+                }
+            }
+            FactorPanel(panel, nt, b, k, taus, betas);
+
+            // R goes back into the band; below it the panel is now zero.
+            for (int p = 0; p < nt; p++)
+            {
+                int row = (r0 + p) * n + j;
+                for (int c = 0; c < b; c++)
+                {
+                    a[row + c] = p < c ? panel[c * nt + p] : p == c ? betas[c] : 0;
+                }
+            }
+
+            // V (nt×k, unit lower trapezoidal) row-major for the GEMMs.
+            for (int p = 0; p < nt; p++)
+            {
+                for (int i = 0; i < k; i++)
+                {
+                    v[p * k + i] = p < i ? 0 : p == i ? 1 : panel[i * nt + p];
+                }
+            }
+            BuildT(v, nt, k, taus, t, dots);
+
+            // Qᵀ A22 Q with Q = I − V T Vᵀ is A22 − W Vᵀ − V Wᵀ where X = A22 V T, W = X − ½ V (Tᵀ Vᵀ X).
+            SymmetricTimes(a, n, r0, v, k, y);
+            CpuGemm.Dgemm(false, false, nt, k, k, 1, y, k, t, k, 0, x, k);
+            CpuGemm.Dgemm(true, false, k, k, nt, 1, v, k, x, k, 0, z, k);
+            CpuGemm.Dgemm(true, false, k, k, k, 1, t, k, z, k, 0, m, k);
+            CpuGemm.Dgemm(false, false, nt, k, k, -0.5, v, k, m, k, 1, x, k);
+            for (int p = 0; p < nt; p++)
+            {
+                x.AsSpan(p * k, k).CopyTo(left.AsSpan(p * 2 * k, k));
+                v.AsSpan(p * k, k).CopyTo(left.AsSpan(p * 2 * k + k, k));
+                v.AsSpan(p * k, k).CopyTo(right.AsSpan(p * 2 * k, k));
+                x.AsSpan(p * k, k).CopyTo(right.AsSpan(p * 2 * k + k, k));
+            }
+            SymmetricRank2kUpdate(a, n, r0, left, right, 2 * k);
+        }
+    }
+
+    /// <summary>Y = S V for the symmetric trailing matrix S = A[r0:, r0:] held in the grid's lower blocks.</summary>
+    private static void SymmetricTimes(double[] a, int n, int r0, double[] v, int k, double[] y)
+    {
+        int nt = n - r0;
+        Array.Clear(y, 0, nt * k);
+        foreach ((int i0, int i1) in Blocks(r0, n))
+        {
+            foreach ((int j0, int j1) in Blocks(r0, n))
+            {
+                if (j0 > i0)
+                {
+                    break;
+                }
+                ReadOnlySpan<double> block = a.AsSpan(i0 * n + j0);
+                CpuGemm.Dgemm(false, false, i1 - i0, k, j1 - j0, 1, block, n, v.AsSpan((j0 - r0) * k), k, 1, y.AsSpan((i0 - r0) * k), k);
+                if (j0 < i0)
+                {
+                    CpuGemm.Dgemm(true, false, j1 - j0, k, i1 - i0, 1, block, n, v.AsSpan((i0 - r0) * k), k, 1, y.AsSpan((j0 - r0) * k), k);
+                }
+            }
+        }
+    }
+
+    /// <summary>S −= L Rᵀ on the grid's lower blocks of S = A[r0:, r0:] (L, R are nt×width).</summary>
+    private static void SymmetricRank2kUpdate(double[] a, int n, int r0, double[] left, double[] right, int width)
+    {
+        foreach ((int i0, int i1) in Blocks(r0, n))
+        {
+            foreach ((int j0, int j1) in Blocks(r0, n))
+            {
+                if (j0 > i0)
+                {
+                    break;
+                }
+                CpuGemm.Dgemm(false, true, i1 - i0, j1 - j0, width, -1, left.AsSpan((i0 - r0) * width), width,
+                    right.AsSpan((j0 - r0) * width), width, 1, a.AsSpan(i0 * n + j0), n);
+            }
+        }
+    }
+
+    /// <summary>The grid's blocks clipped to [start, end).</summary>
+    private static IEnumerable<(int Start, int End)> Blocks(int start, int end)
+    {
+        for (int s = start; s < end; s = (s / BlockSize + 1) * BlockSize)
+        {
+            yield return (s, Math.Min(end, (s / BlockSize + 1) * BlockSize));
+        }
+    }
+
+    /// <summary>Unblocked Householder QR of the column-major nt×b panel (dgeqr2): k reflectors, R above the diagonal.</summary>
+    private static void FactorPanel(double[] panel, int nt, int b, int k, double[] taus, double[] betas)
+    {
+        for (int i = 0; i < k; i++)
+        {
+            Span<double> column = panel.AsSpan(i * nt + i, nt - i);
+            double tau = Householder.Generate(column, out betas[i]);
+            taus[i] = tau;
+            if (tau == 0)
+            {
+                continue;
+            }
+            for (int c = i + 1; c < b; c++)
+            {
+                Span<double> other = panel.AsSpan(c * nt + i, nt - i);
+                double s = tau * Dot(column, other);
+                for (int p = 0; p < other.Length; p++)
+                {
+                    other[p] -= s * column[p];
+                }
+            }
+        }
+    }
+
+    /// <summary>The upper-triangular T of the compact WY form H1···Hk = I − V T Vᵀ (dlarft, forward, columnwise).</summary>
+    private static void BuildT(double[] v, int nt, int k, double[] taus, double[] t, double[] dots)
+    {
+        Array.Clear(t, 0, k * k);
+        for (int i = 0; i < k; i++)
+        {
+            t[i * k + i] = taus[i];
+            if (i == 0)
+            {
+                continue;
+            }
+            // dots = V[:, 0:i]ᵀ v_i over the rows where v_i is non-zero (p ≥ i).
+            Array.Clear(dots, 0, i);
+            for (int p = i; p < nt; p++)
+            {
+                double vi = v[p * k + i];
+                for (int q = 0; q < i; q++)
+                {
+                    dots[q] += v[p * k + q] * vi;
+                }
+            }
+            // T[0:i, i] = −tau_i T[0:i, 0:i] dots (T upper triangular).
+            for (int r = 0; r < i; r++)
+            {
+                double sum = 0;
+                for (int q = r; q < i; q++)
+                {
+                    sum += t[r * k + q] * dots[q];
+                }
+                t[r * k + i] = -taus[i] * sum;
+            }
+        }
+    }
+
+    private static double Dot(ReadOnlySpan<double> x, ReadOnlySpan<double> y)
+    {
+        double sum = 0;
+        for (int i = 0; i < x.Length; i++)
+        {
+            sum += x[i] * y[i];
+        }
+        return sum;
+    }
+}
