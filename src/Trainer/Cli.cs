@@ -43,10 +43,19 @@ internal static class Cli
     public static Option<string?> DataOption() => new("--data") { Description = "Folder with the Fashion-MNIST / MNIST files laid out like data/ (default: data/ in the repository, or RAWDIFFUSION_DATA)" };
     public static Option<bool> ResumeOption() => new("--resume") { Description = "Continue an interrupted run from its checkpoints, keeping finished stages" };
 
-    public static PipelineConfig LoadConfig(string? path) => PipelineConfig.Load(path ?? PipelineConfig.DefaultPath());
+    public static PipelineConfig LoadConfig(string? path) => Checked(path ?? PipelineConfig.DefaultPath());
 
     /// <summary>The config a run folder was made with.</summary>
-    public static PipelineConfig RunConfig(RunFolder run) => PipelineConfig.Load(run.Require(run.Config, "zoo build` or `run"));
+    public static PipelineConfig RunConfig(RunFolder run) => Checked(run.Require(run.Config, "zoo build` or `run"));
+
+    /// <summary>A config file that passed every check before work (architecture, task counts, sizes against the
+    /// machine's memory).</summary>
+    static PipelineConfig Checked(string path)
+    {
+        var config = PipelineConfig.Load(path);
+        ConfigValidation.Check(config, path, ConfigValidation.AvailableMemoryBytes());
+        return config;
+    }
 
     /// <summary>Runs a command body: Ctrl-C cancels it (exit 130 once it has saved), and expected failures print one
     /// clear line instead of a stack trace.</summary>
@@ -68,12 +77,29 @@ internal static class Cli
             AnsiConsole.MarkupLine("[yellow]interrupted:[/] finished work is saved; run the same command with --resume to continue");
             return Interrupt.ExitCode;
         }
-        catch (Exception e) when (e is IOException or FormatException or ArgumentException or InvalidOperationException or UnauthorizedAccessException or CheckpointException)
+        catch (Exception e) when (e is IOException or FormatException or ArgumentException or InvalidOperationException or UnauthorizedAccessException
+                                       or CheckpointException or InvalidDataException)
         {
             AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
             return 1;
         }
+        catch (OutOfMemoryException)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[red]error:[/] out of memory ({FormatBytes(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes)} available): make the config's networks or batch sizes smaller; checkpoints saved so far are valid and --resume continues from them");
+            return 1;
+        }
     }
+
+    /// <summary>Takes the run folder's writer lock for <paramref name="command"/> (creating the folder), saying when it
+    /// reclaims the lock of a writer that died.</summary>
+    public static RunLock Writer(RunFolder run, string command)
+    {
+        var held = RunLock.Acquire(run.Root, command);
+        if (held.ReclaimedFrom is { } dead) Log($"reclaimed the run folder's lock from {dead}, which ended without releasing it");
+        return held;
+    }
+
+    public static string FormatBytes(long bytes) => MemoryEstimate.Format(bytes);
 
     /// <summary>Stage options that show each training stage as a progress bar.</summary>
     public static StageOptions Stages(bool resume, CancellationToken cancel) =>
