@@ -1,4 +1,7 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using System.Numerics;
 using RawDiffusion.Pipeline;
 using RawDiffusion.Training;
 using Spectre.Console;
@@ -19,7 +22,35 @@ internal static class Cli
         root.Subcommands.Add(EvalCommand.Create());
         root.Subcommands.Add(ClassifyCommand.Create());
         root.SetAction(_ => RunCommand.Demo());
+        NameValueErrors(root);
         return root;
+    }
+
+    /// <summary>Gives every numeric option a parser whose error names the option and the kind of number it takes
+    /// (System.CommandLine's own names the .NET type, e.g. System.Nullable`1[System.Int32]).</summary>
+    static void NameValueErrors(Command command)
+    {
+        foreach (var option in command.Options)
+        {
+            switch (option)
+            {
+                case Option<int> o when o.CustomParser == null: o.CustomParser = r => Number<int>(r, o.Name, "a whole number", NumberStyles.Integer); break;
+                case Option<int?> o when o.CustomParser == null: o.CustomParser = r => Number<int>(r, o.Name, "a whole number", NumberStyles.Integer); break;
+                case Option<ulong> o when o.CustomParser == null: o.CustomParser = r => Number<ulong>(r, o.Name, "a whole number", NumberStyles.Integer); break;
+                case Option<double> o when o.CustomParser == null: o.CustomParser = r => Number<double>(r, o.Name, "a number", NumberStyles.Float); break;
+            }
+        }
+        foreach (var sub in command.Subcommands) NameValueErrors(sub);
+    }
+
+    static T Number<T>(ArgumentResult result, string option, string kind, NumberStyles styles) where T : struct, INumber<T>, IMinMaxValue<T>
+    {
+        string text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
+        if (T.TryParse(text, styles, CultureInfo.InvariantCulture, out var value) && (typeof(T) != typeof(double) || double.IsFinite(double.CreateChecked(value))))
+            return value;
+        string range = typeof(T) == typeof(double) ? "finite" : $"from {T.MinValue.ToString(null, CultureInfo.InvariantCulture)} to {T.MaxValue.ToString(null, CultureInfo.InvariantCulture)}";
+        result.AddError($"{option}: \"{text}\" is not {kind} ({range})");
+        return default;
     }
 
     /// <summary>Adds a check of the option's own value. System.CommandLine 3.0 runs a command's validators before default
@@ -95,8 +126,35 @@ internal static class Cli
     public static RunLock Writer(RunFolder run, string command)
     {
         var held = RunLock.Acquire(run.Root, command);
-        if (held.ReclaimedFrom is { } dead) Log($"reclaimed the run folder's lock from {dead}, which ended without releasing it");
+        if (held.ReclaimedFrom is { } dead)
+            Log($"reclaimed the run folder's lock from {dead}, which ended without releasing it; removed {held.RemovedTemporaries} unfinished temporary file(s)");
         return held;
+    }
+
+    /// <summary>Runs <paramref name="body"/> as the run folder's only writer. A folder this command created is removed
+    /// again when the command fails before writing anything but its config (bad input leaves no half-made folder).</summary>
+    public static int AsWriter(RunFolder run, string command, Func<int> body)
+    {
+        bool fresh = !Directory.Exists(run.Root);
+        try
+        {
+            using var writer = Writer(run, command);
+            return body();
+        }
+        catch (Exception e) when (fresh && e is not OperationCanceledException)
+        {
+            RemoveIfUnstarted(run);
+            throw;
+        }
+    }
+
+    static void RemoveIfUnstarted(RunFolder run)
+    {
+        var keep = new[] { run.Config, Path.Combine(run.Root, RunLock.FileName), Path.Combine(run.Root, RunLock.OwnerFileName) };
+        if (!Directory.Exists(run.Root) || Directory.EnumerateFileSystemEntries(run.Root).Any(p => !keep.Contains(p))) return;
+        try { Directory.Delete(run.Root, recursive: true); }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
     }
 
     public static string FormatBytes(long bytes) => MemoryEstimate.Format(bytes);

@@ -25,18 +25,22 @@ internal static class TrainCommand
         {
             var run = new RunFolder(p.GetValue(output)!);
             var config = Cli.RunConfig(run);
-            var options = Cli.Stages(p.GetValue(resume), cancel);
-            var vectors = ZooVectors.Load(config, run);
-            if (name == VaeStage.Name) return Done(VaeStage.Train(config, run, vectors, options).Interrupted, run.StageModel(name));
-            using var runData = RunData.Prepare(config, run, p.GetValue(data), Cli.Log);
-            float[] latents;
-            using (var vae = VaeStage.Load(config, run)) latents = VaeStage.Latents(vae, vectors);
-            var result = name == EncoderStage.Name
-                ? EncoderStage.Train(config, run, runData, vectors, latents, options)
-                : DiffusionStage.Train(config, run, runData, vectors, latents, options);
-            return Done(result.Interrupted, run.StageModel(name));
+            return Cli.AsWriter(run, $"train {name}", () => Train(name, config, run, p.GetValue(data), Cli.Stages(p.GetValue(resume), cancel)));
         }));
         return command;
+    }
+
+    static int Train(string name, PipelineConfig config, RunFolder run, string? dataRoot, StageOptions options)
+    {
+        var vectors = ZooVectors.Load(config, run);
+        if (name == VaeStage.Name) return Done(VaeStage.Train(config, run, vectors, options).Interrupted, run.StageModel(name));
+        using var runData = RunData.Prepare(config, run, dataRoot, Cli.Log);
+        float[] latents;
+        using (var vae = VaeStage.Load(config, run)) latents = VaeStage.Latents(vae, vectors);
+        var result = name == EncoderStage.Name
+            ? EncoderStage.Train(config, run, runData, vectors, latents, options)
+            : DiffusionStage.Train(config, run, runData, vectors, latents, options);
+        return Done(result.Interrupted, run.StageModel(name));
     }
 
     static int Done(bool interrupted, string model)

@@ -27,15 +27,20 @@ public sealed class RunLock : IDisposable
     readonly FileStream handle;
     readonly string ownerPath;
 
-    RunLock(FileStream handle, string ownerPath, Owner? reclaimedFrom)
+    RunLock(FileStream handle, string ownerPath, Owner? reclaimedFrom, int removedTemporaries)
     {
         this.handle = handle;
         this.ownerPath = ownerPath;
         ReclaimedFrom = reclaimedFrom;
+        RemovedTemporaries = removedTemporaries;
     }
 
     /// <summary>The owner recorded by a previous writer that ended without releasing the lock (killed or crashed), or null.</summary>
     public Owner? ReclaimedFrom { get; }
+
+    /// <summary>Temporary files of writes a killed writer left unfinished, deleted on taking the lock (the files they
+    /// were to replace are intact: every write goes to a temporary first and is renamed over the target).</summary>
+    public int RemovedTemporaries { get; }
 
     /// <summary>Takes the lock of the run folder <paramref name="root"/> (creating the folder), or throws an
     /// <see cref="IOException"/> naming the process that holds it.</summary>
@@ -60,7 +65,8 @@ public sealed class RunLock : IDisposable
             handle.SetLength(0);
             handle.Write(System.Text.Encoding.UTF8.GetBytes(me + Environment.NewLine));
             handle.Flush();
-            return new RunLock(handle, ownerPath, previous);
+            int removed = previous != null ? AtomicFile.RemoveLeftovers(root) : 0;
+            return new RunLock(handle, ownerPath, previous, removed);
         }
         catch
         {
@@ -68,6 +74,10 @@ public sealed class RunLock : IDisposable
             throw;
         }
     }
+
+    /// <summary>Deletes the temporary files of writes a killed process left under <paramref name="folder"/> (call it only
+    /// as the folder's sole writer); returns how many there were.</summary>
+    public static int RemoveUnfinishedWrites(string folder) => AtomicFile.RemoveLeftovers(folder);
 
     /// <summary>The recorded owner, or null when there is none or it cannot be read (a reader must never fail on it).</summary>
     public static Owner? ReadOwner(string ownerPath)

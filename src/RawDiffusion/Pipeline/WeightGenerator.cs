@@ -47,9 +47,22 @@ public sealed class WeightGenerator : IDisposable
         return EncoderStage.Embed(Encoder, taskRows, Config.Sampling.SupportPerClass, 1, generator);
     }
 
-    /// <summary><paramref name="samples"/> weight sets for the task whose dataset embedding is <paramref name="embedding"/>.</summary>
+    /// <summary>Samples go through the UNet this many at a time, so memory stays bounded whatever the count.</summary>
+    public const int BatchSize = 16;
+
+    /// <summary><paramref name="samples"/> weight sets for the task whose dataset embedding is <paramref name="embedding"/>,
+    /// made <see cref="BatchSize"/> at a time from <paramref name="generator"/>.</summary>
     public IReadOnlyList<Dictionary<string, float[]>> Generate(float[] embedding, int samples, Generator generator)
     {
+        var all = new List<Dictionary<string, float[]>>(samples);
+        for (int start = 0; start < samples; start += BatchSize) all.AddRange(GenerateBatch(embedding, Math.Min(BatchSize, samples - start), generator));
+        return all;
+    }
+
+    /// <summary>One batch of at most <see cref="BatchSize"/> weight sets through the UNet together.</summary>
+    public IReadOnlyList<Dictionary<string, float[]>> GenerateBatch(float[] embedding, int samples, Generator generator)
+    {
+        if (samples < 1 || samples > BatchSize) throw new ArgumentOutOfRangeException(nameof(samples), samples, $"a batch holds 1..{BatchSize} samples");
         using var _ = GradMode.NoGrad();
         using var scope = DisposeScope.Enter();
         var sampling = Config.Sampling;
