@@ -16,7 +16,7 @@ public sealed class TrainerProcessCollection;
 /// (RAWDIFFUSION_CRASH_SEED repeats one).
 /// </summary>
 [Collection(nameof(TrainerProcessCollection))]
-public class CrashConsistencyTests
+public class CrashConsistencyTests(ITestOutputHelper log)
 {
     static readonly TimeSpan Limit = TimeSpan.FromMinutes(4);
 
@@ -117,6 +117,7 @@ public class CrashConsistencyTests
                                       Training("diffusion", 30, rng), Training("diffusion", 30, rng), Report(rng) })
             notes.Add(KillAt(point, run, args));
         Finish(args);
+        log.WriteLine($"seed {seed}: {string.Join("; ", notes)}");
         AssertSameFiles(r.Run, run, $"seed {seed} ({string.Join("; ", notes)})");
     }
 
@@ -140,6 +141,7 @@ public class CrashConsistencyTests
             Finish(train);
         }
         Finish("run", "--config", r.Config, "--out", run, "--resume");
+        log.WriteLine($"seed {seed}: {string.Join("; ", notes)}");
         AssertSameFiles(r.Run, run, $"seed {seed} ({string.Join("; ", notes)})");
     }
 
@@ -151,12 +153,13 @@ public class CrashConsistencyTests
         var rng = new Random(seed);
         using var folder = new TempFolder();
         string expected = folder.File("expected"), killed = folder.File("killed");
-        string[] Sample(string dest) => ["sample", "--out", r.Run, "--task", "fashion-mnist:0-1-2", "--samples", "40", "--dest", dest];
+        string[] Sample(string dest) => ["sample", "--out", r.Run, "--task", "fashion-mnist:0-1-2", "--samples", "24", "--dest", dest];
         Finish(Sample(expected));
-        int files = rng.Next(1, 40);
+        int files = rng.Next(1, 24);
         string note = KillAt(new KillPoint($"sample (after {files} files)", (_, _) => Directory.Exists(killed) && Directory.GetFiles(killed, "sample-*.safetensors").Length >= files), killed, Sample(killed));
         foreach (var file in Directory.GetFiles(killed, "sample-*.safetensors"))
             Assert.True(File.ReadAllBytes(file).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(expected, Path.GetFileName(file)))), $"seed {seed} ({note}): {Path.GetFileName(file)} is not the uninterrupted run's");
+        log.WriteLine($"seed {seed}: {note}");
         Finish([.. Sample(killed), "--resume"]);
         AssertSameFiles(expected, killed, $"seed {seed} ({note})");
     }
