@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
 using System.Numerics;
+using RawDiffusion.IO;
 using RawDiffusion.Pipeline;
 using RawDiffusion.Training;
 using Spectre.Console;
@@ -111,7 +112,7 @@ internal static class Cli
         catch (Exception e) when (e is IOException or FormatException or ArgumentException or InvalidOperationException or UnauthorizedAccessException
                                        or CheckpointException or InvalidDataException)
         {
-            AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
+            AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {Describe(e)}");
             return 1;
         }
         catch (OutOfMemoryException)
@@ -119,6 +120,29 @@ internal static class Cli
             AnsiConsole.MarkupLineInterpolated($"[red]error:[/] out of memory ({FormatBytes(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes)} available): make the config's networks or batch sizes smaller; checkpoints saved so far are valid and --resume continues from them");
             return 1;
         }
+    }
+
+    /// <summary>The error's message; the file formats' errors start with the file's name only, which is ambiguous in a run
+    /// folder (checkpoints/diffusion.safetensors and diffusion.safetensors), so they get the full path instead.</summary>
+    public static string Describe(Exception e)
+    {
+        string? path = e switch
+        {
+            SafeTensorsFormatException s => s.FilePath,
+            NpyFormatException n => n.FilePath,
+            CheckpointException c => c.FilePath,
+            _ => null,
+        };
+        string name = path == null ? "" : Path.GetFileName(path) + ": ";
+        return path != null && e.Message.StartsWith(name, StringComparison.Ordinal) ? path + ": " + e.Message[name.Length..] : e.Message;
+    }
+
+    /// <summary>Reads an option's value in a command validator, or null when it has none or it does not parse (the
+    /// option's own error reports that).</summary>
+    public static T? ValueOrDefault<T>(CommandResult result, Option<T> option)
+    {
+        try { return result.GetValue(option); }
+        catch (InvalidOperationException) { return default; }
     }
 
     /// <summary>Takes the run folder's writer lock for <paramref name="command"/> (creating the folder), saying when it

@@ -25,8 +25,9 @@ internal static class EvalCommand
         input.AddTo(command);
         command.Validators.Add(r =>
         {
-            if ((r.GetValue(testExamples) == null) != (r.GetValue(testLabels) == null)) r.AddError("--test-examples and --test-labels go together");
-            if (r.GetValue(input.Examples) != null && r.GetValue(testExamples) == null) r.AddError("--examples needs --test-examples and --test-labels to evaluate on");
+            string? te = Cli.ValueOrDefault(r, testExamples), tl = Cli.ValueOrDefault(r, testLabels);
+            if ((te == null) != (tl == null)) r.AddError("--test-examples and --test-labels go together");
+            if (Cli.ValueOrDefault(r, input.Examples) != null && te == null) r.AddError("--examples needs --test-examples and --test-labels to evaluate on");
         });
         command.SetAction(p => Cli.Guard(_ =>
         {

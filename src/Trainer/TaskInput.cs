@@ -25,7 +25,7 @@ internal sealed class TaskInput
         command.Options.Add(Labels);
         command.Validators.Add(r =>
         {
-            bool task = r.GetValue(Task) != null, examples = r.GetValue(Examples) != null, labels = r.GetValue(Labels) != null;
+            bool task = Cli.ValueOrDefault(r, Task) != null, examples = Cli.ValueOrDefault(r, Examples) != null, labels = Cli.ValueOrDefault(r, Labels) != null;
             if (task == examples) r.AddError("give either --task or --examples (with --labels)");
             if (examples != labels) r.AddError("--examples and --labels go together");
         });
