@@ -38,8 +38,8 @@ internal static class SampleCommand
             try
             {
                 using var runData = RunData.Prepare(config, run, p.GetValue(data), Cli.Log);
-                var (train, _, name) = input.Resolve(p, runData);
                 using var generator = new WeightGenerator(config, run);
+                var (train, _, name) = input.Resolve(p, runData, generator.Architecture.Classes);
                 dest.CheckSpace(generator.Architecture);
                 ulong s = p.GetValue(seed);
                 var embedding = generator.Embed(train, new Generator(s));
