@@ -10,6 +10,9 @@ namespace RawDiffusion.Pipeline;
 /// </summary>
 public static class ConfigValidation
 {
+    public const int MaxBlocksPerLevel = 1000;
+    public const int MaxLevels = 16;
+
     /// <summary>The memory the process may use: the GC's view of it, which honours container limits.</summary>
     public static long AvailableMemoryBytes() => GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
 
@@ -40,6 +43,14 @@ public static class ConfigValidation
         if (config.Model.Vae.VectorLength < architecture.ParameterCount)
             throw new ArgumentException($"model.vae.vectorLength {config.Model.Vae.VectorLength} is shorter than the {architecture.ParameterCount} parameters of zoo.architecture \"{architecture.Name}\"");
 
+        // The estimate walks every block, so their counts are bounded first (far beyond any network that trains).
+        var m = config.Model;
+        foreach (var (field, count, limit) in new[]
+                 {
+                     ("model.vae.resBlocksPerLevel", m.Vae.ResBlocksPerLevel, MaxBlocksPerLevel), ("model.unet.resBlocksPerLevel", m.UNet.ResBlocksPerLevel, MaxBlocksPerLevel),
+                     ("model.vae.channelMultipliers", m.Vae.ChannelMultipliers.Length, MaxLevels), ("model.unet.channelMultipliers", m.UNet.ChannelMultipliers.Length, MaxLevels),
+                 })
+            if (count > limit) throw new ArgumentException($"{field}: {count} is more than the {limit} a network here may have");
         foreach (var estimate in Estimates(config))
         {
             if (estimate.LargestTensorElements > MemoryEstimate.MaxTensorElements)

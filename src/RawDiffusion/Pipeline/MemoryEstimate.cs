@@ -32,6 +32,7 @@ public sealed record MemoryEstimate(string Network, string Fields, long Paramete
         long zooVectors = (long)config.Tasks.Seen * config.Zoo.Seeds * config.Zoo.KeepLastEpochs * m.Vae.VectorLength;
         return
         [
+            Backbone(config.Backbone, 784, config.Zoo.BatchSize),
             Vae(m.Vae, config.Training.Vae.BatchSize, 2 * zooVectors),
             Encoder(m.DatasetEncoder, config.Training.Encoder.BatchSize, config.Sampling.SupportPerClass, config.Tasks.ClassesPerTask),
             UNet(m.UNet, config.Training.Diffusion.BatchSize),
@@ -89,6 +90,23 @@ public sealed record MemoryEstimate(string Network, string Fields, long Paramete
         }
 
         static long Pow(int kernel, int dims) => dims == 2 ? (long)kernel * kernel : kernel;
+    }
+
+    /// <summary>The feature backbone: an MLP from the images' pixels through backbone.hidden.</summary>
+    public static MemoryEstimate Backbone(BackboneConfig c, int pixels, int batch)
+    {
+        checked
+        {
+            var w = new Walk(batch);
+            long inputs = pixels;
+            foreach (int width in c.Hidden)
+            {
+                w.Linear(inputs, width);
+                w.Kept(width, 3);
+                inputs = width;
+            }
+            return new("the feature backbone", "backbone.hidden", w.Parameters, w.Activations, w.Largest, 0);
+        }
     }
 
     public static MemoryEstimate UNet(UNetConfig c, int batch)

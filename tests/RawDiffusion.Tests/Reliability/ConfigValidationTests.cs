@@ -64,6 +64,7 @@ public class ConfigValidationTests
     [Theory]
     [InlineData("\"modelChannels\": 16", "\"modelChannels\": 100000", "model.unet.modelChannels")]
     [InlineData("\"baseChannels\": 8", "\"baseChannels\": 100000", "model.vae.vectorLength, model.vae.mapSize, model.vae.baseChannels")]
+    [InlineData("\"hidden\": [32, 16]", "\"hidden\": [2147483647, 16]", "backbone.hidden")]
     public void ANetworkBeyondTheTensorLimitIsRefused(string from, string to, string field)
     {
         var e = Refused(Replace(TinyPipeline.Json, from, to), long.MaxValue);
@@ -76,6 +77,16 @@ public class ConfigValidationTests
     {
         var e = Refused(Replace(TinyPipeline.Json, "\"modelChannels\": 16", "\"modelChannels\": 1000000000"), long.MaxValue);
         Assert.Contains("model.unet", e.Message);
+    }
+
+    /// <summary>Found by the fuzzer: 2^31 blocks per level made the estimate itself run for minutes.</summary>
+    [Fact]
+    public void BlockCountsAreBoundedBeforeTheEstimateWalksThem()
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var e = Refused(Replace(TinyPipeline.Json, "\"resBlocksPerLevel\": 1, \"attentionResolutions\": [], \"heads\"", "\"resBlocksPerLevel\": 2147483647, \"attentionResolutions\": [], \"heads\""), long.MaxValue);
+        Assert.Contains("model.unet.resBlocksPerLevel: 2147483647 is more than the 1000", e.Message);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5));
     }
 
     [Fact]

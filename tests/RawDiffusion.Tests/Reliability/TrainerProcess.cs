@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace RawDiffusion.Tests.Reliability;
@@ -8,7 +9,7 @@ namespace RawDiffusion.Tests.Reliability;
 /// the same `dotnet` host. Its output is collected as it comes, so a test can wait for a line (a stage's progress) and
 /// then kill or signal it.
 /// </summary>
-internal sealed class TrainerProcess : IDisposable
+internal sealed partial class TrainerProcess : IDisposable
 {
     readonly Process process;
     readonly StringBuilder output = new();
@@ -77,11 +78,12 @@ internal sealed class TrainerProcess : IDisposable
     }
 
     /// <summary>Sends SIGTERM, as `kill PID`, systemd or a batch scheduler would.</summary>
-    public void Terminate()
-    {
-        using var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-TERM", process.Id.ToString() }, UseShellExecute = false })!;
-        kill.WaitForExit();
-    }
+    public void Terminate() => Assert.Equal(0, kill(process.Id, SigTerm));
+
+    const int SigTerm = 15;
+
+    [DllImport("libc", SetLastError = true)]
+    static extern int kill(int pid, int signal);
 
     /// <summary>The exit code, after waiting for the process to end.</summary>
     public int Wait(TimeSpan timeout)
