@@ -32,7 +32,10 @@ internal static class RunCommand
         return Run(config, run, null, resume, cancel);
     });
 
-    public static int Run(PipelineConfig config, RunFolder run, string? dataRoot, bool resume, CancellationToken cancel)
+    public static int Run(PipelineConfig config, RunFolder run, string? dataRoot, bool resume, CancellationToken cancel) =>
+        Cli.AsWriter(run, "run", () => RunAsWriter(config, run, dataRoot, resume, cancel));
+
+    static int RunAsWriter(PipelineConfig config, RunFolder run, string? dataRoot, bool resume, CancellationToken cancel)
     {
         PipelineRun.PrepareFolder(config, run, resume, Cli.Log);
         Cli.Log($"D2NWG run in {run.Root} on {RawDiffusion.Backends.Backend.DefaultDescription}");

@@ -25,16 +25,20 @@ internal static class TrainCommand
         {
             var run = new RunFolder(p.GetValue(output)!);
             var config = Cli.RunConfig(run);
-            if (!PipelineRun.Stages(config).Contains(name))
-            {
-                Cli.Log($"vectors.layout is \"{config.Vectors.Layout}\": this run has no {name} stage (it trains {string.Join(", ", PipelineRun.Stages(config))})");
-                return 0;
-            }
-            using var context = new RunContext(config, run, p.GetValue(data), Cli.Log);
-            var result = PipelineRun.TrainStage(context, name, Cli.Stages(p.GetValue(resume), cancel));
-            return Done(result.Interrupted, run.StageModel(name));
+            return Cli.AsWriter(run, $"train {name}", () => Train(name, config, run, p.GetValue(data), Cli.Stages(p.GetValue(resume), cancel)));
         }));
         return command;
+    }
+
+    static int Train(string name, PipelineConfig config, RunFolder run, string? dataRoot, StageOptions options)
+    {
+        if (!PipelineRun.Stages(config).Contains(name))
+        {
+            Cli.Log($"vectors.layout is \"{config.Vectors.Layout}\": this run has no {name} stage (it trains {string.Join(", ", PipelineRun.Stages(config))})");
+            return 0;
+        }
+        using var context = new RunContext(config, run, dataRoot, Cli.Log);
+        return Done(PipelineRun.TrainStage(context, name, options).Interrupted, run.StageModel(name));
     }
 
     static int Done(bool interrupted, string model)

@@ -41,14 +41,17 @@ internal static class ZooCommand
         {
             var cfg = Cli.LoadConfig(p.GetValue(config));
             var run = new RunFolder(p.GetValue(output)!);
-            PipelineRun.PrepareFolder(cfg, run, resume: true);
-            using var runData = RunData.Prepare(cfg, run, p.GetValue(data), Cli.Log);
-            var spec = ShardSpec.Parse(p.GetValue(shard)!);
-            var manifest = ZooStage.Build(cfg, run, runData, spec, Progress(), cancel);
-            Cli.Log(spec.Count == 1
-                ? $"zoo of {manifest.Checkpoints.Count} checkpoints written to {run.Zoo}"
-                : $"shard {spec.Index}/{spec.Count}: {manifest.Checkpoints.Count} checkpoints; run `zoo merge --out {p.GetValue(output)}` once every shard is done");
-            return 0;
+            return Cli.AsWriter(run, "zoo build", () =>
+            {
+                PipelineRun.PrepareFolder(cfg, run, resume: true);
+                using var runData = RunData.Prepare(cfg, run, p.GetValue(data), Cli.Log);
+                var spec = ShardSpec.Parse(p.GetValue(shard)!);
+                var manifest = ZooStage.Build(cfg, run, runData, spec, Progress(), cancel);
+                Cli.Log(spec.Count == 1
+                    ? $"zoo of {manifest.Checkpoints.Count} checkpoints written to {run.Zoo}"
+                    : $"shard {spec.Index}/{spec.Count}: {manifest.Checkpoints.Count} checkpoints; run `zoo merge --out {p.GetValue(output)}` once every shard is done");
+                return 0;
+            });
         }));
         return command;
     }
@@ -60,9 +63,13 @@ internal static class ZooCommand
         command.SetAction(p => Cli.Guard(_ =>
         {
             var run = new RunFolder(p.GetValue(output)!);
-            var manifest = ZooBuilder.Merge(run.Zoo);
-            Cli.Log($"merged {manifest.Checkpoints.Count} checkpoints of {manifest.Tasks.Count} tasks into {Path.Combine(run.Zoo, ZooManifest.FileName)}");
-            return 0;
+            run.Require(run.Config, "zoo build");
+            return Cli.AsWriter(run, "zoo merge", () =>
+            {
+                var manifest = ZooBuilder.Merge(run.Zoo);
+                Cli.Log($"merged {manifest.Checkpoints.Count} checkpoints of {manifest.Tasks.Count} tasks into {Path.Combine(run.Zoo, ZooManifest.FileName)}");
+                return 0;
+            });
         }));
         return command;
     }

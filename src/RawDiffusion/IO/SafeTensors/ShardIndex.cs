@@ -37,7 +37,11 @@ internal sealed class ShardIndex
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(File.ReadAllBytes(indexPath));
+            byte[] bytes = File.ReadAllBytes(indexPath);
+            // JsonDocument checks the structure but not the UTF-8 inside strings (reading one later would throw).
+            if (!System.Text.Unicode.Utf8.IsValid(bytes))
+                throw new SafeTensorsFormatException(indexPath, "index is not valid UTF-8");
+            document = JsonDocument.Parse(bytes);
         }
         catch (JsonException exception)
         {

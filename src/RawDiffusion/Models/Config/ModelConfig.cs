@@ -8,6 +8,9 @@ namespace RawDiffusion.Models;
 public sealed record DiffusionConfig
 {
     public int Steps { get; init; } = 1024;
+
+    /// <summary>The most diffusion steps a schedule may have (D2NWG uses 1,000; the schedule's tables grow with it).</summary>
+    public const int MaxSteps = 100_000;
     /// <summary>"linear" (latent-diffusion sqrt-linear) or "cosine".</summary>
     public string Schedule { get; init; } = "linear";
     public double LinearStart { get; init; } = 0.0015;
@@ -24,7 +27,7 @@ public sealed record DiffusionConfig
 
     public void Validate(string source = "diffusion")
     {
-        if (Steps < 1) throw new ArgumentException($"{source}.steps: must be at least 1, got {Steps}");
+        if (Steps < 1 || Steps > MaxSteps) throw new ArgumentException($"{source}.steps: must be between 1 and {MaxSteps}, got {Steps}");
         CreateSchedule();
         if (EmaDecay is < 0 or > 1) throw new ArgumentException($"{source}.emaDecay: must be in [0, 1], got {EmaDecay}");
     }
