@@ -40,7 +40,9 @@ public static class ConfigValidation
         catch (ArgumentException e) { throw new ArgumentException($"tasks.seen / tasks.unseen / tasks.crossDomainTasks: {e.Message}", e); }
 
         var architecture = ZooStage.Architecture(config);
-        if (config.Model.Vae.VectorLength < architecture.ParameterCount)
+        // Class rows: the architecture must be a linear head and one row must fit the VAE's vector.
+        if (config.Vectors.Layout == ClassRows.Layout) ClassRows.RowLayout(architecture, config.Model.Vae.VectorLength);
+        else if (config.Model.Vae.VectorLength < architecture.ParameterCount)
             throw new ArgumentException($"model.vae.vectorLength {config.Model.Vae.VectorLength} is shorter than the {architecture.ParameterCount} parameters of zoo.architecture \"{architecture.Name}\"");
 
         // The estimate walks every block, so their counts are bounded first (far beyond any network that trains).

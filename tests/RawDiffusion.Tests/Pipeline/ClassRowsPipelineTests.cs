@@ -71,6 +71,9 @@ public sealed class ClassRowsPipelineTests
         var json = TinyPipeline.ClassRowsJson.Replace("\"architecture\": \"linear-head\"", "\"architecture\": \"two-layer-head\"");
         var config = PipelineConfig.Parse(json, "tiny");
         Assert.Contains("vectors.layout", Assert.Throws<ArgumentException>(() => ClassRows.HeadTensors(ZooStage.Architecture(config))).Message);
+        // The CLI's checks before work accept a row-sized VAE vector for class rows and refuse the two-layer head up front.
+        ConfigValidation.Check(PipelineConfig.Parse(TinyPipeline.ClassRowsJson, "tiny"), "tiny", long.MaxValue);
+        Assert.Contains("vectors.layout", Assert.Throws<FormatException>(() => ConfigValidation.Check(config, "tiny", long.MaxValue)).Message);
         var bad = TinyPipeline.ClassRowsJson.Replace("\"conditionVectorLength\": 32,", "\"conditionVectorLength\": 64,");
         Assert.Contains("model.unet.conditionVectorLength", Assert.Throws<FormatException>(() => PipelineConfig.Parse(bad, "tiny")).Message);
     }
