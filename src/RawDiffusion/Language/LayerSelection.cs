@@ -3,9 +3,9 @@ using RawDiffusion.Zoo;
 
 namespace RawDiffusion.Language;
 
-/// <summary>Which weight matrices of the LM are generated. The paper picks the top P% of layers by Marchenko–Pastur SNR
-/// within each module type; that analysis (the `spectrum` command) is being built separately, so here the selection is by
-/// module type and decoder layer, as the config lists them.</summary>
+/// <summary>Which weight matrices of the LM are generated: by module type and decoder layer, as the config lists them.
+/// The paper picks the top P% of layers by Marchenko–Pastur SNR within each module type; `spectrum` (RawDiffusion.Spectrum)
+/// computes that SNR and writes the top-P% list, but this selection does not read it yet.</summary>
 public static class LayerSelection
 {
     public static readonly string[] ModuleTypes =
