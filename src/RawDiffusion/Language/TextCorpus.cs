@@ -50,7 +50,7 @@ public static class TextCorpus
     }
 
     public static IReadOnlyList<string> Domains(string textRoot) =>
-        Directory.Exists(textRoot) ? Directory.GetDirectories(textRoot).Select(Path.GetFileName).Order().ToList()! : [];
+        Directory.Exists(textRoot) ? Directory.GetDirectories(textRoot).Select(d => Path.GetFileName(d)!).Order().ToList() : [];
 
     /// <summary>The entries of a fortune file, each ending with its newline.</summary>
     public static List<string> ReadEntries(string path)
