@@ -141,6 +141,7 @@ public sealed class DemoReport
                 var nearest = new double[sets];
                 var nearestTask = new string[sets];
                 Dictionary<string, float[]>? selected = null;
+                FeatureSet? firstSupport = null;
                 int nearestOfFirstSet = 0;
                 for (int s = 0; s < sets; s++)
                 {
@@ -163,6 +164,7 @@ public sealed class DemoReport
                     {
                         int best = Enumerable.Range(0, samples.Count).OrderByDescending(i => generatedSupport[0][i]).ThenBy(i => i).First();
                         selected = samples[best];
+                        firstSupport = support;
                         nearestOfFirstSet = near;
                     }
                 }
@@ -174,11 +176,10 @@ public sealed class DemoReport
                 var fineTune = new Dictionary<string, double[]>();
                 if (eval.FineTuneEpochs.Length > 0)
                 {
-                    var firstSupport = trainFeatures.Select(trainFeatures.SupportIndices(k, new Generator((ulong)config.Sampling.Seed * 1_000_003 + (ulong)results.Count * 1_009)));
                     double[] Curve(IReadOnlyDictionary<string, float[]> w, ulong seed) => Evaluation.FineTuneCurve(architecture, w, train, test, eval.FineTuneEpochs, config.Zoo, seed);
                     fineTune[GeneratedStart] = Curve(selected!, 5);
                     fineTune[RandomStart] = Average(randomInits.Select((w, i) => Curve(w, 5 + (ulong)i)).ToArray());
-                    if (head != null) fineTune[PrototypeStart] = Curve(FewShotHeads.Prototype(firstSupport).ToTensors(head.Value.Weight, head.Value.Bias), 5);
+                    if (head != null) fineTune[PrototypeStart] = Curve(FewShotHeads.Prototype(firstSupport!).ToTensors(head.Value.Weight, head.Value.Bias), 5);
                     fineTune[NearestStart] = Curve(zoo.Models[modelsByTask[nearestOfFirstSet][0]], 5);
                     fineTune[ZooMeanStart] = Curve(meanOfZoo, 5);
                 }
@@ -220,13 +221,8 @@ public sealed class DemoReport
     /// <summary>A support set's class prototypes (class means) in output order, concatenated.</summary>
     static double[] Descriptor(FeatureSet support)
     {
-        int f = support.FeatureLength;
-        var result = new double[support.ClassCount * f];
-        var counts = new int[support.ClassCount];
-        for (int i = 0; i < support.Count; i++) counts[support.Labels[i]]++;
-        for (int i = 0; i < support.Count; i++)
-            for (int j = 0; j < f; j++) result[support.Labels[i] * f + j] += support.Row(i)[j] / counts[support.Labels[i]];
-        return result;
+        var means = FewShotHeads.ClassMeans(support);
+        return Enumerable.Range(0, means.Length).Select(i => means[i / means.GetLength(1), i % means.GetLength(1)]).ToArray();
     }
 
     static double SquaredDistance(double[] a, double[] b)

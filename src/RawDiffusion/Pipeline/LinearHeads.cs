@@ -170,7 +170,8 @@ public static class FewShotHeads
         }
     }
 
-    static double[,] ClassMeans(FeatureSet rows)
+    /// <summary>Each class's mean row [classes, features] (the prototypes).</summary>
+    public static double[,] ClassMeans(FeatureSet rows)
     {
         var means = new double[rows.ClassCount, rows.FeatureLength];
         var counts = new int[rows.ClassCount];

@@ -47,7 +47,7 @@ public sealed class WeightGenerator : IDisposable
     /// <summary><paramref name="samples"/> weight sets for the task whose support set is <paramref name="support"/>:
     /// backbone features, <paramref name="perClass"/> rows of each class, class by class (as <see cref="FeatureSet.SupportIndices"/> draws them).</summary>
     public IReadOnlyList<Dictionary<string, float[]>> Generate(FeatureSet support, int perClass, int samples, Generator generator,
-                                                               IProgress<int>? progress = null, CancellationToken cancel = default)
+                                                               CancellationToken cancel = default)
     {
         int classes = support.ClassCount, features = support.FeatureLength;
         if (classes != Architecture.Classes)
@@ -73,7 +73,6 @@ public sealed class WeightGenerator : IDisposable
                 var parts = Enumerable.Range(0, perSample).Select(v => (IReadOnlyDictionary<string, float[]>)Layout.Unflatten(decoded.AsSpan((s * perSample + v) * Layout.VectorLength, Layout.VectorLength))).ToArray();
                 result.Add(classRows ? ClassRows.Assemble(Architecture, parts) : new Dictionary<string, float[]>(parts[0]));
             }
-            progress?.Report(result.Count);
         }
         return result;
     }
