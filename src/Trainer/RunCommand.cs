@@ -54,7 +54,8 @@ internal static class RunCommand
         foreach (var c in report.Columns) table.AddColumn(new TableColumn(c) { Alignment = c == "tasks" ? Justify.Left : Justify.Right, Padding = new Padding(0, 0, 1, 0) });
         foreach (var row in report.Rows()) table.AddRow(row.Select(Markup.Escape).ToArray());
         AnsiConsole.Write(table);
-        AnsiConsole.MarkupLine(Markup.Escape($"gen: all samples; top{report.SelectTop}: best by support accuracy (no test labels); +sup: refined on the support set; " +
+        AnsiConsole.MarkupLine(Markup.Escape($"gen: all samples; top{report.SelectTop}: best by support accuracy (no test labels); " +
+                                             (report.HasPredictor ? $"pred{report.SelectTop}: best by the accuracy predictor; " : "") + "+sup: refined on the support set; " +
                                              "proto / probe / near: prototype head, probe, nearest seen task from the same support set; zoo / mean / rand: own zoo models, zoo mean, random init. " +
                                              "report.md explains each column."));
         if (report.FineTuneEpochs.Length > 0)

@@ -3,12 +3,13 @@ using RawDiffusion.Pipeline;
 
 namespace RawDiffusion.Trainer;
 
-/// <summary>`train vae|encoder|diffusion`: one training stage of a run folder made by `zoo build`.</summary>
+/// <summary>`train predictor|vae|encoder|diffusion`: one training stage of a run folder made by `zoo build`.</summary>
 internal static class TrainCommand
 {
     public static Command Create()
     {
         var train = new Command("train", "Train one generative stage of a run (after `zoo build`)");
+        train.Subcommands.Add(Stage(PredictorStage.Name, "Train the accuracy predictor on the zoo (runs with a model.predictor section)"));
         train.Subcommands.Add(Stage(VaeStage.Name, "Train the weight VAE on the zoo's normalised weight vectors"));
         train.Subcommands.Add(Stage(EncoderStage.Name, "Train the dataset encoder contrastively against the VAE latents"));
         train.Subcommands.Add(Stage(DiffusionStage.Name, "Train the latent diffusion UNet conditioned on dataset embeddings"));
@@ -34,7 +35,7 @@ internal static class TrainCommand
     {
         if (!PipelineRun.Stages(config).Contains(name))
         {
-            Cli.Log($"vectors.layout is \"{config.Vectors.Layout}\": this run has no {name} stage (it trains {string.Join(", ", PipelineRun.Stages(config))})");
+            Cli.Log($"this run has no {name} stage (vectors.layout \"{config.Vectors.Layout}\", {(config.Model.Predictor == null ? "no" : "with a")} model.predictor: it trains {string.Join(", ", PipelineRun.Stages(config))})");
             return 0;
         }
         using var context = new RunContext(config, run, dataRoot, Cli.Log);

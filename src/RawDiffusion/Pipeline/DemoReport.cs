@@ -15,7 +15,7 @@ namespace RawDiffusion.Pipeline;
 /// </summary>
 public sealed record TaskResult(
     string Group, string Task, string[] ClassNames,
-    double[][] Generated, double[][] GeneratedSupport, double[][]? Refined,
+    double[][] Generated, double[][] GeneratedSupport, double[][]? GeneratedPredicted, double[][]? Refined,
     double[]? Zoo, double[] Prototype, double[] Probe, double[] Nearest, string[] NearestTask,
     double MeanOfZoo, double[] Random, IReadOnlyDictionary<string, double[]> FineTune, IReadOnlyList<ShotResult> Shots)
 {
@@ -26,8 +26,13 @@ public sealed record TaskResult(
 
     /// <summary>Mean test accuracy of the <paramref name="k"/> samples of each support set that classify that support set
     /// best (ties keep sampling order), averaged over the sets: selection without test labels.</summary>
-    public double SelectedTop(int k) => Enumerable.Range(0, Generated.Length).Average(s =>
-        Enumerable.Range(0, Generated[s].Length).OrderByDescending(i => GeneratedSupport[s][i]).ThenBy(i => i).Take(k).Average(i => Generated[s][i]));
+    public double SelectedTop(int k) => Selected(k, GeneratedSupport);
+
+    /// <summary>As <see cref="SelectedTop"/>, ranked by the accuracy predictor instead (null without one).</summary>
+    public double? PredictorTop(int k) => GeneratedPredicted == null ? null : Selected(k, GeneratedPredicted);
+
+    double Selected(int k, double[][] score) => Enumerable.Range(0, Generated.Length).Average(s =>
+        Enumerable.Range(0, Generated[s].Length).OrderByDescending(i => score[s][i]).ThenBy(i => i).Take(k).Average(i => Generated[s][i]));
 }
 
 /// <summary>One task at another support size: generated samples (mean; and refined on the support set), and the
@@ -41,7 +46,7 @@ public sealed record Summary(double Mean, double Ci95)
 }
 
 /// <summary>A group of tasks (seen, unseen combinations, cross-domain): each column's mean over tasks with its 95% interval.</summary>
-public sealed record GroupSummary(string Group, int Tasks, Summary Generated, Summary GeneratedStd, Summary SelectedTop, Summary? Refined,
+public sealed record GroupSummary(string Group, int Tasks, Summary Generated, Summary GeneratedStd, Summary SelectedTop, Summary? PredictorTop, Summary? Refined,
                                   Summary Prototype, Summary Probe, Summary Nearest, Summary? Zoo, Summary MeanOfZoo, Summary Random,
                                   IReadOnlyDictionary<string, Summary[]> FineTune, IReadOnlyList<ShotSummary> Shots);
 
@@ -83,6 +88,7 @@ public sealed class DemoReport
         var fineTune = starts.Where(s => t.All(r => r.FineTune.ContainsKey(s))).ToDictionary(s => s,
             s => Enumerable.Range(0, FineTuneEpochs.Length + 1).Select(e => S(r => r.FineTune[s][e])).ToArray());
         return new GroupSummary(g.Key, t.Length, S(r => r.GeneratedMean), S(r => r.GeneratedStd), S(r => r.SelectedTop(SelectTop)),
+            t.All(r => r.GeneratedPredicted != null) ? S(r => r.PredictorTop(SelectTop)!.Value) : null,
             t.All(r => r.Refined != null) ? S(r => r.RefinedMean!.Value) : null,
             S(r => r.Prototype.Average()), S(r => r.Probe.Average()), S(r => r.Nearest.Average()),
             t.All(r => r.Zoo != null) ? S(r => r.Zoo!.Average()) : null, S(r => r.MeanOfZoo), S(r => r.Random.Average()), fineTune,
@@ -117,6 +123,9 @@ public sealed class DemoReport
             }
             return sum;
         }).ToArray();
+        // The accuracy predictor, when the run has one, ranks every generated sample as a second label-free selection.
+        var space = config.Model.Predictor == null ? null : PredictorSpace.Of(config, zoo);
+        using var predictor = space == null ? null : PredictorStage.Load(config, run, space);
         var randomInits = Enumerable.Range(0, eval.RandomInits).Select(s => Evaluation.RandomWeights(architecture, (ulong)(1000 + s))).ToArray();
 
         var groups = new (string Name, IEnumerable<TaskSpec> Tasks)[]
@@ -135,6 +144,7 @@ public sealed class DemoReport
                 int sets = eval.ConditionSets;
                 var generated = new double[sets][];
                 var generatedSupport = new double[sets][];
+                var generatedPredicted = predictor == null ? null : new double[sets][];
                 var refined = head == null || eval.SupportSteps == 0 ? null : new double[sets][];
                 var prototype = new double[sets];
                 var probe = new double[sets];
@@ -151,6 +161,7 @@ public sealed class DemoReport
                     var samples = generator.Generate(support, k, config.Sampling.Samples, g, cancel: cancel);
                     generated[s] = samples.Select(w => Evaluation.Accuracy(architecture, w, test)).ToArray();
                     generatedSupport[s] = samples.Select(w => Evaluation.Accuracy(architecture, w, supportInputs)).ToArray();
+                    if (generatedPredicted != null) generatedPredicted[s] = PredictorStage.Predict(predictor!, space!, samples);
                     if (refined != null)
                         refined[s] = samples.Select(w => FewShotHeads.Refine(new LinearHead(w[head!.Value.Weight], w[head.Value.Bias]), support, eval.SupportSteps, eval.SupportLearningRate)
                                                                    .Accuracy(testFeatures)).ToArray();
@@ -194,7 +205,7 @@ public sealed class DemoReport
                         refined == null ? null : samples.Average(w => FewShotHeads.Refine(new LinearHead(w[head!.Value.Weight], w[head.Value.Bias]), support, eval.SupportSteps, eval.SupportLearningRate).Accuracy(testFeatures)),
                         FewShotHeads.Prototype(support).Accuracy(testFeatures), FewShotHeads.Probe(support).Accuracy(testFeatures));
                 }).ToArray();
-                results.Add(new TaskResult(group, task.Id, task.ClassNames, generated, generatedSupport, refined, own, prototype, probe, nearest, nearestTask,
+                results.Add(new TaskResult(group, task.Id, task.ClassNames, generated, generatedSupport, generatedPredicted, refined, own, prototype, probe, nearest, nearestTask,
                                            Evaluation.Accuracy(architecture, meanOfZoo, test), random, fineTune, shots));
                 progress?.Report($"evaluated {++done}/{total}: {task.Id}");
             }
@@ -250,14 +261,25 @@ public sealed class DemoReport
     string GroupName(string group) => group == CrossGroup ? CrossDomain : group;
 
     /// <summary>The terminal table's columns, short enough for 80 columns (report.md explains each).</summary>
-    public string[] Columns => ["tasks", "gen", "sd", $"top{SelectTop}", "+sup", "proto", "probe", "near", "zoo", "mean", "rand"];
+    /// <summary>With an accuracy predictor, "pred" (its top-k) joins and the zoo-mean column leaves (it is in report.md).</summary>
+    public string[] Columns => HasPredictor
+        ? ["tasks", "gen", "sd", $"top{SelectTop}", $"pred{SelectTop}", "+sup", "proto", "probe", "near", "zoo", "rand"]
+        : ["tasks", "gen", "sd", $"top{SelectTop}", "+sup", "proto", "probe", "near", "zoo", "mean", "rand"];
+
+    public bool HasPredictor => Tasks.Count > 0 && Tasks.All(t => t.GeneratedPredicted != null);
 
     /// <summary>Per group two rows: the means over tasks, then the half-widths of their 95% intervals.</summary>
-    public IEnumerable<string[]> Rows() => Groups().SelectMany(g => new[]
-    {
-        new[] { $"{GroupName(g.Group)} ({g.Tasks})", P(g.Generated), P(g.GeneratedStd), P(g.SelectedTop), P(g.Refined), P(g.Prototype), P(g.Probe), P(g.Nearest), P(g.Zoo), P(g.MeanOfZoo), P(g.Random) },
-        new[] { "  95% CI", Ci(g.Generated), "", Ci(g.SelectedTop), Ci(g.Refined), Ci(g.Prototype), Ci(g.Probe), Ci(g.Nearest), Ci(g.Zoo), Ci(g.MeanOfZoo), Ci(g.Random) },
-    });
+    public IEnumerable<string[]> Rows() => Groups().SelectMany(g => HasPredictor
+        ? new[]
+        {
+            new[] { $"{GroupName(g.Group)} ({g.Tasks})", P(g.Generated), P(g.GeneratedStd), P(g.SelectedTop), P(g.PredictorTop), P(g.Refined), P(g.Prototype), P(g.Probe), P(g.Nearest), P(g.Zoo), P(g.Random) },
+            new[] { "  95% CI", Ci(g.Generated), "", Ci(g.SelectedTop), Ci(g.PredictorTop), Ci(g.Refined), Ci(g.Prototype), Ci(g.Probe), Ci(g.Nearest), Ci(g.Zoo), Ci(g.Random) },
+        }
+        : new[]
+        {
+            new[] { $"{GroupName(g.Group)} ({g.Tasks})", P(g.Generated), P(g.GeneratedStd), P(g.SelectedTop), P(g.Refined), P(g.Prototype), P(g.Probe), P(g.Nearest), P(g.Zoo), P(g.MeanOfZoo), P(g.Random) },
+            new[] { "  95% CI", Ci(g.Generated), "", Ci(g.SelectedTop), Ci(g.Refined), Ci(g.Prototype), Ci(g.Probe), Ci(g.Nearest), Ci(g.Zoo), Ci(g.MeanOfZoo), Ci(g.Random) },
+        });
 
     /// <summary>Fine-tuning columns: the start, then accuracy after 0 and each configured epoch count.</summary>
     public string[] FineTuneColumns => ["tasks", "start", .. new[] { 0 }.Concat(FineTuneEpochs).Select(e => $"ep {e}")];
@@ -275,15 +297,18 @@ public sealed class DemoReport
         md.AppendLine("Columns:");
         md.AppendLine("- **gen**: mean over all generated samples; **sd**: their standard deviation within a task, averaged over tasks;");
         md.AppendLine($"- **top{SelectTop}**: per support set, the {SelectTop} samples that classify that support set best (no test labels), averaged;");
+        if (HasPredictor)
+            md.AppendLine($"- **pred{SelectTop}**: per support set, the {SelectTop} samples the accuracy predictor ranks highest (trained on the zoo's training-row accuracies; no test labels), averaged;");
         md.AppendLine($"- **+sup**: every generated sample after {SupportSteps} full-batch gradient steps on its own support set (linear heads only);");
         md.AppendLine("- **proto**: the prototype head (class means of the support set; nearest-class-mean classifier);");
         md.AppendLine("- **probe**: logistic regression fitted on the support set only;");
         md.AppendLine("- **near**: the zoo models of the seen task whose support prototypes are nearest to this support set's;");
         md.AppendLine("- **zoo**: the zoo's own checkpoints for the task (seen tasks only); **mean**: the average of all zoo weights; **rand**: PyTorch-default initialisation.").AppendLine();
-        md.AppendLine("| tasks | n | gen | sd | top" + SelectTop + " | +sup | proto | probe | near | zoo | mean | rand |");
-        md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        string pred = HasPredictor ? $" pred{SelectTop} |" : "";
+        md.AppendLine($"| tasks | n | gen | sd | top{SelectTop} |{pred} +sup | proto | probe | near | zoo | mean | rand |");
+        md.AppendLine("|---|---:|---:|---:|---:|" + (HasPredictor ? "---:|" : "") + "---:|---:|---:|---:|---:|---:|---:|");
         foreach (var g in Groups())
-            md.AppendLine($"| {GroupName(g.Group)} | {g.Tasks} | {Both(g.Generated)} | {P(g.GeneratedStd)} | {Both(g.SelectedTop)} | {Both(g.Refined)} | {Both(g.Prototype)} | " +
+            md.AppendLine($"| {GroupName(g.Group)} | {g.Tasks} | {Both(g.Generated)} | {P(g.GeneratedStd)} | {Both(g.SelectedTop)} |{(HasPredictor ? $" {Both(g.PredictorTop)} |" : "")} {Both(g.Refined)} | {Both(g.Prototype)} | " +
                           $"{Both(g.Probe)} | {Both(g.Nearest)} | {Both(g.Zoo)} | {Both(g.MeanOfZoo)} | {Both(g.Random)} |");
         if (FineTuneEpochs.Length > 0)
         {

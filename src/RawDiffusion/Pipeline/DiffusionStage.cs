@@ -40,7 +40,7 @@ public static class DiffusionStage
                 latents.AsSpan(row * z, z).CopyTo(x0.AsSpan(b * z));
                 conditions[vectors.TaskOf[row]].AsSpan((rng.Next(draws) * perSet + vectors.ClassOf(row)) * e, e).CopyTo(c.AsSpan(b * e));
             }
-            var condition = unet.DropConditions(new UNetCondition(Vector: Tensor.FromArray(c, batch, e)), generator);
+            var condition = unet.DropConditions(ConditionInput.Of(config.Model.UNet, c, batch), generator);
             return new Dictionary<string, Tensor>
             {
                 ["loss"] = diffusion.TrainingLoss((xt, t, conditional) => unet.Forward(xt, t, conditional ? condition : null), Tensor.FromArray(x0, [batch, .. latentShape]), generator),

@@ -65,6 +65,8 @@ public sealed record TrainingConfig
     public StageTraining Vae { get; init; } = new() { Steps = 1500, Seed = 12 };
     public StageTraining Encoder { get; init; } = new() { Steps = 300, BatchSize = 32, Seed = 22 };
     public StageTraining Diffusion { get; init; } = new() { Steps = 1500, Seed = 32 };
+    /// <summary>The accuracy predictor (when model.predictor is set).</summary>
+    public StageTraining Predictor { get; init; } = new() { Steps = 1000, CheckpointEvery = 0, Seed = 52 };
     /// <summary>Support sets drawn per seen task and cached as diffusion conditions.</summary>
     public int ConditionDraws { get; init; } = 16;
 }
@@ -74,6 +76,9 @@ public sealed record SamplingConfig
     public int Samples { get; init; } = 10;
     /// <summary>Examples per class in the support set a condition is made of.</summary>
     public int SupportPerClass { get; init; } = 5;
+    /// <summary>"ddim" (<see cref="DdimSteps"/> deterministic steps at <see cref="Eta"/> 0) or "ddpm": ancestral sampling
+    /// through every step of the noise schedule, as the paper samples.</summary>
+    public string Sampler { get; init; } = "ddim";
     public int DdimSteps { get; init; } = 50;
     public double Eta { get; init; }
     public double Guidance { get; init; } = 2;
@@ -167,7 +172,7 @@ public sealed record PipelineConfig
         Positive("zoo.batchSize", Zoo.BatchSize);
         Positive("zoo.learningRate", Zoo.LearningRate);
         if (Vectors.Normalization is not ("per-parameter" or "per-layer")) throw new ArgumentException($"vectors.normalization must be \"per-parameter\" or \"per-layer\" (got \"{Vectors.Normalization}\")");
-        foreach (var (name, stage) in new[] { ("vae", Training.Vae), ("encoder", Training.Encoder), ("diffusion", Training.Diffusion) })
+        foreach (var (name, stage) in new[] { ("vae", Training.Vae), ("encoder", Training.Encoder), ("diffusion", Training.Diffusion), ("predictor", Training.Predictor) })
         {
             Positive($"training.{name}.steps", stage.Steps);
             Positive($"training.{name}.batchSize", stage.BatchSize);
@@ -177,6 +182,7 @@ public sealed record PipelineConfig
         Positive("training.conditionDraws", Training.ConditionDraws);
         Positive("sampling.samples", Sampling.Samples);
         Positive("sampling.supportPerClass", Sampling.SupportPerClass);
+        if (Sampling.Sampler is not ("ddim" or "ddpm")) throw new ArgumentException($"sampling.sampler must be \"ddim\" or \"ddpm\" (got \"{Sampling.Sampler}\")");
         Positive("sampling.ddimSteps", Sampling.DdimSteps);
         if (Sampling.DdimSteps > Model.Diffusion.Steps) throw new ArgumentException($"sampling.ddimSteps {Sampling.DdimSteps} exceeds model.diffusion.steps {Model.Diffusion.Steps}");
         if (Sampling.Eta < 0) throw new ArgumentException("sampling.eta cannot be negative");
@@ -193,15 +199,11 @@ public sealed record PipelineConfig
         if (Vectors.Layout is not (ClassRows.ModelWiseLayout or ClassRows.Layout))
             throw new ArgumentException($"vectors.layout must be \"{ClassRows.ModelWiseLayout}\" or \"{ClassRows.Layout}\" (got \"{Vectors.Layout}\")");
         if (Vectors.Layout == ClassRows.Layout)
-        {
-            int rowCondition = ClassRows.ConditionLength(Model.DatasetEncoder.FeatureLength);
-            if (Model.UNet.ConditionVectorLength != rowCondition)
-                throw new ArgumentException($"model.unet.conditionVectorLength {Model.UNet.ConditionVectorLength} must be {rowCondition} with vectors.layout \"{ClassRows.Layout}\" (a class prototype and the task's mean prototype, {Model.DatasetEncoder.FeatureLength} features each)");
-        }
+            ConditionInput.Check(Model.UNet, ClassRows.ConditionLength(Model.DatasetEncoder.FeatureLength),
+                $"with vectors.layout \"{ClassRows.Layout}\" each row's condition is its class prototype and the task's mean prototype, {Model.DatasetEncoder.FeatureLength} features each");
         else
         {
-            if (Model.UNet.ConditionVectorLength != Model.DatasetEncoder.OutputLength)
-                throw new ArgumentException($"model.unet.conditionVectorLength {Model.UNet.ConditionVectorLength} must equal model.datasetEncoder.outputLength {Model.DatasetEncoder.OutputLength} (the dataset embedding conditions the UNet)");
+            ConditionInput.Check(Model.UNet, Model.DatasetEncoder.OutputLength, $"the dataset embedding, model.datasetEncoder.outputLength {Model.DatasetEncoder.OutputLength}");
             if (Model.DatasetEncoder.OutputLength != Model.Vae.LatentSize)
                 throw new ArgumentException($"model.datasetEncoder.outputLength {Model.DatasetEncoder.OutputLength} must equal the VAE latent size {Model.Vae.LatentSize} (contrastive alignment)");
         }
@@ -210,5 +212,7 @@ public sealed record PipelineConfig
         if (Model.DatasetEncoder.MaxClasses < Tasks.ClassesPerTask)
             throw new ArgumentException($"model.datasetEncoder.maxClasses {Model.DatasetEncoder.MaxClasses} is below tasks.classesPerTask {Tasks.ClassesPerTask}");
         Model.Validate();
+        if (Model.Vae.Reconstruction == VaeConfig.PredictorGuided && !PredictorSpace.IsVaeSpace(this))
+            throw new ArgumentException($"model.vae.reconstruction \"{VaeConfig.PredictorGuided}\" needs vectors.layout \"{ClassRows.ModelWiseLayout}\" and vectors.normalization \"per-parameter\", so the accuracy predictor sees the VAE's own vectors");
     }
 }

@@ -1,4 +1,5 @@
 using RawDiffusion.IO;
+using RawDiffusion.Models;
 using RawDiffusion.Training;
 using RawDiffusion.Zoo;
 
@@ -10,7 +11,8 @@ public static class PipelineRun
 {
     /// <summary>Writes config.json into a new run folder, or checks that an existing run was made with the same config.
     /// A resumed run may change how it is sampled and evaluated (the "sampling" section but its support size, and the
-    /// "eval" section): nothing trained depends on those, so the new config is saved and the report made again.</summary>
+    /// "eval" section) and add an accuracy predictor the VAE does not learn from: nothing trained depends on
+    /// those, so the new config is saved and the report made again.</summary>
     public static void PrepareFolder(PipelineConfig config, RunFolder run, bool resume, Action<string>? log = null)
     {
         // Checked before anything is written: class rows need a linear head over the backbone's features.
@@ -23,21 +25,33 @@ public static class PipelineRun
             if (!resume)
                 throw new InvalidOperationException($"{run.Root} already holds a run; pass --resume to continue it or choose another --out folder (nothing was changed)");
             if (stored.ToJson() == config.ToJson()) return;
-            log?.Invoke($"{run.Config}: sampling or eval settings changed; the trained stages are kept and the report is made with the new settings");
+            log?.Invoke($"{run.Config}: sampling, eval or predictor settings changed; the trained stages are kept and the report is made with the new settings");
         }
         else Directory.CreateDirectory(run.Root);
         AtomicFile.Write(run.Config, s => { using var w = new StreamWriter(s, leaveOpen: true); w.Write(config.ToJson()); });
     }
 
-    /// <summary>The parts of a config that trained stages depend on: all but the sampling and evaluation settings.</summary>
-    static PipelineConfig TrainedPart(PipelineConfig config) =>
-        config with { Sampling = new SamplingConfig { SupportPerClass = config.Sampling.SupportPerClass }, Eval = new EvalConfig() };
+    /// <summary>The parts of a config that trained stages depend on: all but the sampling and evaluation settings, and the
+    /// accuracy predictor unless the VAE learns from it (Eq. 9): a predictor may be added to a trained run to rank its samples.</summary>
+    static PipelineConfig TrainedPart(PipelineConfig config)
+    {
+        var trained = config with { Sampling = new SamplingConfig { SupportPerClass = config.Sampling.SupportPerClass }, Eval = new EvalConfig() };
+        return config.Model.Vae.Reconstruction == VaeConfig.PredictorGuided ? trained
+            : trained with { Model = trained.Model with { Predictor = null }, Training = trained.Training with { Predictor = new TrainingConfig().Predictor } };
+    }
 
-    /// <summary>The generative stages a config trains, in order: VAE, dataset encoder (model-wise vectors only: class rows
-    /// are conditioned on support prototypes directly), diffusion.</summary>
-    public static IReadOnlyList<string> Stages(PipelineConfig config) => config.Vectors.Layout == ClassRows.Layout
-        ? [VaeStage.Name, DiffusionStage.Name]
-        : [VaeStage.Name, EncoderStage.Name, DiffusionStage.Name];
+    /// <summary>The stages a config trains, in order: the accuracy predictor (when configured; Eq. 9 needs it before the
+    /// VAE), VAE, dataset encoder (model-wise vectors only: class rows are conditioned on support prototypes directly),
+    /// diffusion.</summary>
+    public static IReadOnlyList<string> Stages(PipelineConfig config)
+    {
+        var stages = new List<string>();
+        if (config.Model.Predictor != null) stages.Add(PredictorStage.Name);
+        stages.Add(VaeStage.Name);
+        if (config.Vectors.Layout != ClassRows.Layout) stages.Add(EncoderStage.Name);
+        stages.Add(DiffusionStage.Name);
+        return stages;
+    }
 
     /// <summary>Trains one generative stage of the run: the single place `run` and `train` go through.</summary>
     public static TrainingLoopResult TrainStage(RunContext context, string stage, StageOptions options)
@@ -46,6 +60,7 @@ public static class PipelineRun
             throw new ArgumentException($"stage \"{stage}\" is not part of this run (vectors.layout \"{context.Config.Vectors.Layout}\" trains {string.Join(", ", Stages(context.Config))})");
         return stage switch
         {
+            PredictorStage.Name => PredictorStage.Train(context, options),
             VaeStage.Name => VaeStage.Train(context, options),
             EncoderStage.Name => EncoderStage.Train(context, options),
             _ => DiffusionStage.Train(context, options),

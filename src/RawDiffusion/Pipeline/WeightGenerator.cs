@@ -9,7 +9,7 @@ namespace RawDiffusion.Pipeline;
 /// <summary>
 /// Generates weights for a task from a handful of its examples: K examples per class (in the task's class order) ->
 /// condition vectors (<see cref="SupportConditioner"/>: the dataset encoder's embedding, or one prototype condition per
-/// class row) -> DDIM through the UNet with classifier-free guidance -> VAE decoder -> de-normalisation -> named
+/// class row) -> DDIM (or ancestral DDPM) through the UNet with classifier-free guidance -> VAE decoder -> de-normalisation -> named
 /// tensors of the zoo's architecture (class rows are assembled into the head), ready to load or save as safetensors.
 /// Samples go through the networks in batches of at most <see cref="BatchVectors"/> vectors, so memory does not grow
 /// with the number of samples.
@@ -83,9 +83,12 @@ public sealed class WeightGenerator : IDisposable
         using var _ = GradMode.NoGrad();
         using var scope = DisposeScope.Enter();
         var sampling = Config.Sampling;
-        var predictor = unet.AsNoisePredictor(new UNetCondition(Vector: Tensor.FromArray(condition, vectors, conditioner.Length)));
         var u = Config.Model.UNet;
-        var latents = diffusion.SampleDdim(predictor, [vectors, u.LatentChannels, u.ImageSize, u.ImageSize], generator, sampling.DdimSteps, sampling.Eta, sampling.Guidance);
+        var predictor = unet.AsNoisePredictor(ConditionInput.Of(u, condition, vectors));
+        int[] shape = [vectors, u.LatentChannels, u.ImageSize, u.ImageSize];
+        var latents = sampling.Sampler == "ddpm"
+            ? diffusion.SampleDdpm(predictor, shape, generator, sampling.Guidance)
+            : diffusion.SampleDdim(predictor, shape, generator, sampling.DdimSteps, sampling.Eta, sampling.Guidance);
         var decoded = vae.Decode((latents / vae.LatentScale).Reshape([vectors, .. Config.Model.Vae.LatentShape])).ToArray<float>();
         Stats.Denormalize(decoded);
         return decoded;

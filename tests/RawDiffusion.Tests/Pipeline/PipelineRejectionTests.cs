@@ -97,7 +97,7 @@ public class PipelineRejectionTests
         var messages = new List<string>();
         PipelineRun.PrepareFolder(resampled, run, resume: true, messages.Add);
         Assert.Equal(resampled.ToJson(), PipelineConfig.Load(run.Config).ToJson());
-        Assert.Contains("sampling or eval settings changed", Assert.Single(messages));
+        Assert.Contains("sampling, eval or predictor settings changed", Assert.Single(messages));
         var otherSupport = resampled with { Sampling = resampled.Sampling with { SupportPerClass = 3 } };
         Assert.Contains("another config", Assert.Throws<InvalidOperationException>(() => PipelineRun.PrepareFolder(otherSupport, run, resume: true)).Message);
     }

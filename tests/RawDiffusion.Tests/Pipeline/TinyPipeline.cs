@@ -50,6 +50,20 @@ internal static class TinyPipeline
         .Replace("\"vectorLength\": 51,", "\"vectorLength\": 17,")
         .Replace("\"conditionVectorLength\": 64,", "\"conditionVectorLength\": 32,");
 
+    /// <summary>The tiny config run the paper's way: an accuracy predictor trained first, the VAE trained with Eq. 9
+    /// against it, the dataset embedding (64 values) concatenated to the 4x4x4 latent as 4 condition maps instead of a
+    /// condition vector, and ancestral DDPM sampling through all 100 steps.</summary>
+    public static string PaperJson => WithPredictor(Json)
+        .Replace("\"reconstruction\": \"mse\"", "\"reconstruction\": \"predictor-guided\"")
+        .Replace("\"conditionMapChannels\": 0,", "\"conditionMapChannels\": 4,")
+        .Replace("\"conditionVectorLength\": 64,", "\"conditionVectorLength\": 0,")
+        .Replace("\"samples\": 2,", "\"samples\": 2, \"sampler\": \"ddpm\",");
+
+    /// <summary>A config with an accuracy predictor (16 hidden units, 200 steps) added.</summary>
+    public static string WithPredictor(string json) => json
+        .Replace("\"diffusion\": { \"steps\": 100,", "\"predictor\": { \"hidden\": 16 },\n    \"diffusion\": { \"steps\": 100,")
+        .Replace("\"conditionDraws\": 4", "\"predictor\": { \"steps\": 200, \"batchSize\": 16, \"learningRate\": 0.003, \"checkpointEvery\": 0, \"seed\": 52 },\n    \"conditionDraws\": 4");
+
     /// <summary>A pixel architecture small enough for the tiny pipeline: an MLP on the 784 raw pixels (784*8+8 + 8*3+3 = 6,307 weights).</summary>
     public static readonly TargetArchitecture PixelArchitecture = new() { Name = "tiny-pixel-mlp", Kind = TargetArchitecture.MlpKind, Inputs = 784, Hidden = [8], Classes = 3 };
 

@@ -15,7 +15,12 @@ internal sealed class TinyRun
 
     static readonly Lazy<TinyRun> classRows = new(() => new TinyRun(_ => TinyPipeline.ClassRowsJson), LazyThreadSafetyMode.ExecutionAndPublication);
 
+    static readonly Lazy<TinyRun> paper = new(() => new TinyRun(_ => TinyPipeline.PaperJson), LazyThreadSafetyMode.ExecutionAndPublication);
+
     public static TinyRun Shared => shared.Value;
+
+    /// <summary>The tiny run the paper's way: accuracy predictor, Eq. 9 VAE, condition maps, DDPM sampling.</summary>
+    public static TinyRun Paper => paper.Value;
 
     /// <summary>The tiny run with vectors.layout "class-rows": heads generated row by row.</summary>
     public static TinyRun ClassRows => classRows.Value;

@@ -42,6 +42,8 @@ public sealed record ModelConfig
     public UNetConfig UNet { get; init; } = new();
     public DatasetEncoderConfig DatasetEncoder { get; init; } = new();
     public DiffusionConfig Diffusion { get; init; } = new();
+    /// <summary>The accuracy predictor (pipeline runs only; null: none).</summary>
+    public PredictorConfig? Predictor { get; init; }
 
     public static readonly JsonSerializerOptions JsonOptions = new()
     {
@@ -113,6 +115,9 @@ public sealed record ModelConfig
         UNet.Validate();
         DatasetEncoder.Validate();
         Diffusion.Validate();
+        Predictor?.Validate();
+        if (Vae.Reconstruction == VaeConfig.PredictorGuided && Predictor == null)
+            throw new ArgumentException($"vae.reconstruction \"{VaeConfig.PredictorGuided}\" (D2NWG Eq. 9) needs the accuracy predictor: add a \"predictor\" section");
         // The latent is reshaped to the UNet's square input and the dataset embedding to its condition map.
         int unetInput = UNet.LatentChannels * UNet.ImageSize * UNet.ImageSize;
         if (Vae.LatentSize != unetInput)

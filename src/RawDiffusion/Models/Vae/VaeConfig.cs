@@ -18,8 +18,11 @@ public sealed record VaeConfig
     public int LatentChannels { get; init; } = 4;
     /// <summary>Weight of the KL term (1e-6 in D2NWG).</summary>
     public double Beta { get; init; } = 1e-6;
-    /// <summary>"mse" or "l1".</summary>
+    /// <summary>"mse", "l1", or "predictor-guided": D2NWG Eq. 9, L1/σ² + log σ² with a learned σ² plus the squared
+    /// distance between the accuracy predictor's embeddings of the original and the reconstruction (pipeline runs with
+    /// a "predictor" section).</summary>
     public string Reconstruction { get; init; } = "mse";
+    public const string PredictorGuided = "predictor-guided";
     /// <summary>Standard deviation of noise added to input vectors in training (p-diff uses 0.001; 0 disables).</summary>
     public double InputNoise { get; init; }
     /// <summary>Standard deviation of noise added to latents in training (p-diff uses 0.1; 0 disables).</summary>
@@ -48,7 +51,7 @@ public sealed record VaeConfig
         if (ResBlocksPerLevel <= 0) Fail("resBlocksPerLevel", $"must be positive, got {ResBlocksPerLevel}");
         if (LatentChannels <= 0) Fail("latentChannels", $"must be positive, got {LatentChannels}");
         if (Beta < 0) Fail("beta", $"must be >= 0, got {Beta}");
-        if (Reconstruction is not ("mse" or "l1")) Fail("reconstruction", $"must be \"mse\" or \"l1\", got \"{Reconstruction}\"");
+        if (Reconstruction is not ("mse" or "l1" or PredictorGuided)) Fail("reconstruction", $"must be \"mse\", \"l1\" or \"{PredictorGuided}\", got \"{Reconstruction}\"");
         if (InputNoise < 0 || LatentNoise < 0) Fail("inputNoise", "noise levels must be >= 0");
         if (Dims == 2)
         {

@@ -83,10 +83,19 @@ public sealed class WeightVae : Module
     /// <summary>Reconstruction (mean over elements) + beta · KL(q(z|w) ‖ N(0, I)) (summed over latent elements, mean over the batch).</summary>
     public (Tensor Total, Tensor Reconstruction, Tensor Kl) Loss(Tensor vectors, VaeOutput output)
     {
-        var rec = Config.Reconstruction == "l1" ? F.L1Loss(output.Reconstruction, vectors) : F.MseLoss(output.Reconstruction, vectors);
-        var kl = ((output.Mean.Square() + output.LogVariance.Exp() - output.LogVariance - 1) * 0.5).Sum() * (1.0 / vectors.Shape[0]);
+        var rec = Config.Reconstruction switch
+        {
+            "l1" => F.L1Loss(output.Reconstruction, vectors),
+            "mse" => F.MseLoss(output.Reconstruction, vectors),
+            _ => throw new InvalidOperationException($"vae.reconstruction \"{Config.Reconstruction}\" needs the accuracy predictor: train with PredictorGuidedLoss and Kl"),
+        };
+        var kl = Kl(output);
         return (rec + kl * Config.Beta, rec, kl);
     }
+
+    /// <summary>KL(q(z|w) ‖ N(0, I)), summed over latent elements, mean over the batch.</summary>
+    public static Tensor Kl(VaeOutput output) =>
+        ((output.Mean.Square() + output.LogVariance.Exp() - output.LogVariance - 1) * 0.5).Sum() * (1.0 / output.Mean.Shape[0]);
 
     /// <summary>Sets <see cref="LatentScale"/> to 1/std of the posterior means of <paramref name="vectors"/> (LDM's scale_factor),
     /// so the diffusion model sees latents of unit variance.</summary>
