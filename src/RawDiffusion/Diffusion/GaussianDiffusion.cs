@@ -38,10 +38,11 @@ public sealed class GaussianDiffusion(NoiseSchedule schedule)
     }
 
     /// <summary>Ancestral sampling through all T steps (the paper's protocol).</summary>
-    public Tensor SampleDdpm(NoisePredictor model, int[] shape, Generator generator, double guidanceScale = 1, IBackend? backend = null)
+    /// <param name="start">x_T of <paramref name="shape"/> (kept by the caller); drawn from the generator when null.</param>
+    public Tensor SampleDdpm(NoisePredictor model, int[] shape, Generator generator, double guidanceScale = 1, IBackend? backend = null, Tensor? start = null)
     {
         using var _ = GradMode.NoGrad();
-        var x = Tensor.Randn(shape, generator, backend: backend);
+        var x = Start(shape, generator, backend, start);
         for (int t = Schedule.Steps - 1; t >= 0; t--)
         {
             var eps = Guided(model, x, t, guidanceScale);
@@ -56,14 +57,16 @@ public sealed class GaussianDiffusion(NoiseSchedule schedule)
     }
 
     /// <summary>DDIM over <paramref name="steps"/> evenly spaced timesteps; eta = 0 is deterministic, eta = 1 matches DDPM's variance.</summary>
-    public Tensor SampleDdim(NoisePredictor model, int[] shape, Generator generator, int steps = 50, double eta = 0, double guidanceScale = 1, IBackend? backend = null)
+    /// <param name="start">x_T of <paramref name="shape"/> (kept by the caller); drawn from the generator when null.</param>
+    public Tensor SampleDdim(NoisePredictor model, int[] shape, Generator generator, int steps = 50, double eta = 0, double guidanceScale = 1, IBackend? backend = null,
+                             Tensor? start = null)
     {
         if (steps < 1 || steps > Schedule.Steps)
             throw new ArgumentOutOfRangeException(nameof(steps), steps, $"DDIM steps must be between 1 and the schedule's {Schedule.Steps}");
         if (eta < 0) throw new ArgumentOutOfRangeException(nameof(eta), eta, "eta must be >= 0");
         using var _ = GradMode.NoGrad();
         var timesteps = Enumerable.Range(0, steps).Select(i => (int)((long)i * Schedule.Steps / steps)).Distinct().Reverse().ToArray();
-        var x = Tensor.Randn(shape, generator, backend: backend);
+        var x = Start(shape, generator, backend, start);
         for (int i = 0; i < timesteps.Length; i++)
         {
             int t = timesteps[i];
@@ -78,6 +81,15 @@ public sealed class GaussianDiffusion(NoiseSchedule schedule)
             x = next;
         }
         return x;
+    }
+
+    /// <summary>A copy of the given x_T (the samplers dispose each step's x), or fresh noise.</summary>
+    static Tensor Start(int[] shape, Generator generator, IBackend? backend, Tensor? start)
+    {
+        if (start == null) return Tensor.Randn(shape, generator, backend: backend);
+        if (!start.Shape.SequenceEqual(shape))
+            throw new ArgumentException($"the starting noise is {ShapeMath.Format(start.Shape)}, the samples {ShapeMath.Format(shape)}", nameof(start));
+        return start * 1.0;
     }
 
     /// <summary>ε = ε_uncond + s·(ε_cond − ε_uncond); s = 1 is the plain conditional prediction.</summary>

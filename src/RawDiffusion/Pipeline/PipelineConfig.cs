@@ -79,6 +79,9 @@ public sealed record SamplingConfig
     /// <summary>"ddim" (<see cref="DdimSteps"/> deterministic steps at <see cref="Eta"/> 0) or "ddpm": ancestral sampling
     /// through every step of the noise schedule, as the paper samples.</summary>
     public string Sampler { get; init; } = "ddim";
+    /// <summary>Class rows only: "independent" starting noise for every row, or "shared": the rows of one generated head
+    /// start from the same x_T, so they are denoised as one coherent head (same scale and offset) under their classes' conditions.</summary>
+    public string RowNoise { get; init; } = "independent";
     public int DdimSteps { get; init; } = 50;
     public double Eta { get; init; }
     public double Guidance { get; init; } = 2;
@@ -183,6 +186,9 @@ public sealed record PipelineConfig
         Positive("sampling.samples", Sampling.Samples);
         Positive("sampling.supportPerClass", Sampling.SupportPerClass);
         if (Sampling.Sampler is not ("ddim" or "ddpm")) throw new ArgumentException($"sampling.sampler must be \"ddim\" or \"ddpm\" (got \"{Sampling.Sampler}\")");
+        if (Sampling.RowNoise is not ("independent" or "shared")) throw new ArgumentException($"sampling.rowNoise must be \"independent\" or \"shared\" (got \"{Sampling.RowNoise}\")");
+        if (Sampling.RowNoise == "shared" && Vectors.Layout != ClassRows.Layout)
+            throw new ArgumentException($"sampling.rowNoise \"shared\" needs vectors.layout \"{ClassRows.Layout}\" (a model-wise vector is a whole network already)");
         Positive("sampling.ddimSteps", Sampling.DdimSteps);
         if (Sampling.DdimSteps > Model.Diffusion.Steps) throw new ArgumentException($"sampling.ddimSteps {Sampling.DdimSteps} exceeds model.diffusion.steps {Model.Diffusion.Steps}");
         if (Sampling.Eta < 0) throw new ArgumentException("sampling.eta cannot be negative");

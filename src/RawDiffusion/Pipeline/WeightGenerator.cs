@@ -67,7 +67,7 @@ public sealed class WeightGenerator : IDisposable
             int n = Math.Min(samplesPerBatch, samples - first), vectors = n * perSample;
             var condition = new float[vectors * e];
             for (int s = 0; s < n; s++) conditions.CopyTo(condition.AsSpan(s * perSample * e));
-            var decoded = Sample(condition, vectors, generator);
+            var decoded = Sample(condition, n, perSample, generator);
             for (int s = 0; s < n; s++)
             {
                 var parts = Enumerable.Range(0, perSample).Select(v => (IReadOnlyDictionary<string, float[]>)Layout.Unflatten(decoded.AsSpan((s * perSample + v) * Layout.VectorLength, Layout.VectorLength))).ToArray();
@@ -77,21 +77,34 @@ public sealed class WeightGenerator : IDisposable
         return result;
     }
 
-    /// <summary>De-normalised vectors [vectors, VectorLength] sampled under the condition vectors [vectors, E].</summary>
-    float[] Sample(float[] condition, int vectors, Generator generator)
+    /// <summary>De-normalised vectors [samples * perSample, VectorLength] sampled under the condition vectors [samples * perSample, E].</summary>
+    float[] Sample(float[] condition, int samples, int perSample, Generator generator)
     {
         using var _ = GradMode.NoGrad();
         using var scope = DisposeScope.Enter();
         var sampling = Config.Sampling;
         var u = Config.Model.UNet;
+        int vectors = samples * perSample;
         var predictor = unet.AsNoisePredictor(ConditionInput.Of(u, condition, vectors));
         int[] shape = [vectors, u.LatentChannels, u.ImageSize, u.ImageSize];
+        var start = sampling.RowNoise == "shared" ? SharedNoise(samples, perSample, shape, generator) : null;
         var latents = sampling.Sampler == "ddpm"
-            ? diffusion.SampleDdpm(predictor, shape, generator, sampling.Guidance)
-            : diffusion.SampleDdim(predictor, shape, generator, sampling.DdimSteps, sampling.Eta, sampling.Guidance);
+            ? diffusion.SampleDdpm(predictor, shape, generator, sampling.Guidance, start: start)
+            : diffusion.SampleDdim(predictor, shape, generator, sampling.DdimSteps, sampling.Eta, sampling.Guidance, start: start);
         var decoded = vae.Decode((latents / vae.LatentScale).Reshape([vectors, .. Config.Model.Vae.LatentShape])).ToArray<float>();
         Stats.Denormalize(decoded);
         return decoded;
+    }
+
+    /// <summary>x_T drawn once per sample and repeated for each of its <paramref name="perSample"/> rows.</summary>
+    static Tensor SharedNoise(int samples, int perSample, int[] shape, Generator generator)
+    {
+        int size = shape[1..].Aggregate(1, (a, b) => a * b);
+        var once = Tensor.Randn([samples, size], generator).ToArray<float>();
+        var noise = new float[samples * perSample * size];
+        for (int s = 0; s < samples; s++)
+            for (int r = 0; r < perSample; r++) once.AsSpan(s * size, size).CopyTo(noise.AsSpan((s * perSample + r) * size));
+        return Tensor.FromArray(noise, shape);
     }
 
     public void Dispose()

@@ -91,6 +91,24 @@ public class GaussianDiffusionTests
         AssertMatchesMixture(samples, 0.08);
     }
 
+    /// <summary>A given x_T is where sampling starts: the same draw passed in gives the same samples as drawing it inside,
+    /// and the caller's tensor is left as it was.</summary>
+    [Fact]
+    public void SamplersStartFromAGivenNoise()
+    {
+        var schedule = NoiseSchedule.Cosine(50);
+        var diffusion = new GaussianDiffusion(schedule);
+        var start = Tensor.Randn([8, 2], new Generator(6));
+        var before = start.ToFloat64Array();
+        var drawn = diffusion.SampleDdim(Oracle(schedule), [8, 2], new Generator(6), steps: 10).ToFloat64Array();
+        var given = diffusion.SampleDdim(Oracle(schedule), [8, 2], new Generator(99), steps: 10, start: start).ToFloat64Array();
+        Assert.Equal(drawn, given);
+        Assert.Equal(before, start.ToFloat64Array());
+        var ddpm = diffusion.SampleDdpm(Oracle(schedule), [8, 2], new Generator(7), start: start);
+        Assert.Equal([8, 2], ddpm.Shape);
+        Assert.Throws<ArgumentException>(() => diffusion.SampleDdim(Oracle(schedule), [4, 2], new Generator(1), steps: 10, start: start));
+    }
+
     [Fact]
     public void QSampleHasTheForwardProcessMoments()
     {

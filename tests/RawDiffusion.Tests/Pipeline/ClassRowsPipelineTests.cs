@@ -1,4 +1,5 @@
 using RawDiffusion.Pipeline;
+using RawDiffusion.Tasks;
 using RawDiffusion.Zoo;
 
 namespace RawDiffusion.Tests.Pipeline;
@@ -63,6 +64,31 @@ public sealed class ClassRowsPipelineTests
         // A support set that is not K rows per class, class by class, is refused naming the requirement.
         var shuffled = train.Select(train.SupportIndices(5, g).Reverse().ToArray());
         Assert.Contains("class by class", Assert.Throws<ArgumentException>(() => generator.Generate(shuffled, 5, 1, g)).Message);
+    }
+
+    /// <summary>With sampling.rowNoise "shared", the rows of one head start from one x_T: two classes with the same
+    /// support rows (so the same condition) then get the same row under deterministic DDIM; with independent noise they differ.</summary>
+    [Fact]
+    public void SharedRowNoiseDenoisesTheRowsOfOneHeadFromTheSameStart()
+    {
+        using var data = RunData.Prepare(Run.Config, Run.Folder, null);
+        var train = data.For(TaskSplits.Load(Run.Folder.Tasks).Seen[0]).Train;
+        var support = train.Select(train.SupportIndices(5, new Generator(3)));
+        var features = support.Features.ToArray();
+        int f = support.FeatureLength;
+        features.AsSpan(0, 5 * f).CopyTo(features.AsSpan(5 * f)); // class 1's examples := class 0's
+        var twins = new FeatureSet(features, support.Labels, support.SampleShape, support.ClassNames, "twins");
+        float Gap(string rowNoise)
+        {
+            var config = Run.Config with { Sampling = Run.Config.Sampling with { RowNoise = rowNoise, Eta = 0 } };
+            using var generator = new WeightGenerator(config, Run.Folder);
+            var rows = ClassRows.Split(generator.Architecture, generator.Generate(twins, 5, 2, new Generator(9))[1]);
+            return rows[0].Keys.Max(name => rows[0][name].Zip(rows[1][name]).Max(p => Math.Abs(p.First - p.Second)));
+        }
+        Assert.True(Gap("shared") < 1e-4f, $"shared noise: rows of twin classes differ by {Gap("shared")}");
+        Assert.True(Gap("independent") > 1e-2f, $"independent noise: rows of twin classes differ by only {Gap("independent")}");
+        var modelWise = TinyPipeline.Json.Replace("\"samples\": 2,", "\"samples\": 2, \"rowNoise\": \"shared\",");
+        Assert.Contains("sampling.rowNoise", Assert.Throws<FormatException>(() => PipelineConfig.Parse(modelWise, "tiny")).Message);
     }
 
     [Fact]
