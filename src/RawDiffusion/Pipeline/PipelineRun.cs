@@ -33,17 +33,19 @@ public static class PipelineRun
     static PipelineConfig TrainedPart(PipelineConfig config) =>
         config with { Sampling = new SamplingConfig { SupportPerClass = config.Sampling.SupportPerClass }, Eval = new EvalConfig() };
 
-    /// <summary>The generative stages a config trains, in order: VAE, dataset encoder (model-wise vectors only: class rows
-    /// are conditioned on support prototypes directly), diffusion.</summary>
-    public static IReadOnlyList<string> Stages(PipelineConfig config) => config.Vectors.Layout == ClassRows.Layout
-        ? [VaeStage.Name, DiffusionStage.Name]
-        : [VaeStage.Name, EncoderStage.Name, DiffusionStage.Name];
+    /// <summary>The generative stages a config trains, in order: VAE, dataset encoder (model-wise vectors conditioned on
+    /// the dataset only: class rows are conditioned on support prototypes directly, task ids and texts need no
+    /// encoder), diffusion.</summary>
+    public static IReadOnlyList<string> Stages(PipelineConfig config) =>
+        config.Vectors.Layout == ClassRows.Layout || !config.Condition.Has(ConditionConfig.DatasetKind)
+            ? [VaeStage.Name, DiffusionStage.Name]
+            : [VaeStage.Name, EncoderStage.Name, DiffusionStage.Name];
 
     /// <summary>Trains one generative stage of the run: the single place `run` and `train` go through.</summary>
     public static TrainingLoopResult TrainStage(RunContext context, string stage, StageOptions options)
     {
         if (!Stages(context.Config).Contains(stage))
-            throw new ArgumentException($"stage \"{stage}\" is not part of this run (vectors.layout \"{context.Config.Vectors.Layout}\" trains {string.Join(", ", Stages(context.Config))})");
+            throw new ArgumentException($"stage \"{stage}\" is not part of this run (vectors.layout \"{context.Config.Vectors.Layout}\" with condition.kind [{string.Join(", ", context.Config.Condition.Kind)}] trains {string.Join(", ", Stages(context.Config))})");
         return stage switch
         {
             VaeStage.Name => VaeStage.Train(context, options),
