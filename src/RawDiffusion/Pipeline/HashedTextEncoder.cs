@@ -5,11 +5,12 @@ namespace RawDiffusion.Pipeline;
 
 /// <summary>
 /// The built-in text encoder: a deterministic, training-free map from a description to a fixed-length vector (the
-/// "hashing trick"). Lower-cased words (runs of letters and digits), word bigrams, and character 3- to 5-grams of the
-/// whole description (spaces and punctuation kept) are each hashed (64-bit FNV-1a, a different salt per kind) to an
-/// index and a sign; the signed counts are scaled to unit root-mean-square. Word bigrams such as "0 sneaker" and
-/// character n-grams across ": " tie each class name to its output position, so the same classes in another order
-/// give another vector. The UNet's vector projection (vector_emb), trained with the diffusion model, is the learned
+/// "hashing trick"). Lower-cased words (runs of letters and digits), word bigrams and trigrams (weight 1), and
+/// character 3- to 5-grams of the whole description, spaces and punctuation kept (weight 1/2, so spelling variants
+/// stay close without drowning the word order), are each hashed (64-bit FNV-1a, a different salt per kind) to an
+/// index and a sign; the signed sums are scaled to unit root-mean-square. Word n-grams such as "0 sneaker" and
+/// "sneaker output 1" tie each class name to its output position and neighbours, so the same classes in another
+/// order give another vector. The UNet's vector projection (vector_emb), trained with the diffusion model, is the learned
 /// part on top.
 /// </summary>
 public sealed class HashedTextEncoder(int length)
@@ -25,11 +26,12 @@ public sealed class HashedTextEncoder(int length)
         var counts = new double[Length];
         string lower = text.ToLowerInvariant();
         var words = Words(lower);
-        foreach (var w in words) Add(counts, 'w', w);
-        for (int i = 0; i + 1 < words.Count; i++) Add(counts, 'b', words[i] + " " + words[i + 1]);
+        foreach (var w in words) Add(counts, 'w', w, 1);
+        for (int i = 0; i + 1 < words.Count; i++) Add(counts, 'b', words[i] + " " + words[i + 1], 1);
+        for (int i = 0; i + 2 < words.Count; i++) Add(counts, 't', words[i] + " " + words[i + 1] + " " + words[i + 2], 1);
         string padded = " " + string.Join(' ', lower.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)) + " ";
         for (int n = 3; n <= 5; n++)
-            for (int i = 0; i + n <= padded.Length; i++) Add(counts, (char)('0' + n), padded.Substring(i, n));
+            for (int i = 0; i + n <= padded.Length; i++) Add(counts, (char)('0' + n), padded.Substring(i, n), CharacterWeight);
         double norm = Math.Sqrt(counts.Sum(c => c * c));
         var result = new float[Length];
         if (norm == 0) return result;
@@ -52,11 +54,13 @@ public sealed class HashedTextEncoder(int length)
         return words;
     }
 
-    void Add(double[] counts, char salt, string feature)
+    const double CharacterWeight = 0.5;
+
+    void Add(double[] counts, char salt, string feature, double weight)
     {
         ulong h = Fnv1a(salt, feature);
         int index = (int)(h % (ulong)Length);
-        counts[index] += (h >> 63) == 0 ? 1 : -1;
+        counts[index] += (h >> 63) == 0 ? weight : -weight;
     }
 
     static ulong Fnv1a(char salt, string feature)
