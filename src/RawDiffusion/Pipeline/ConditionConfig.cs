@@ -38,7 +38,8 @@ public sealed record ConditionConfig
     /// <summary>Field checks that need no file; <paramref name="layout"/> is vectors.layout.</summary>
     public void Validate(string layout)
     {
-        if (Kind.Length == 0) throw new ArgumentException("condition.kind must name at least one condition (\"dataset\", \"task-id\" or \"text\")");
+        if (Text is null) throw new ArgumentException("condition.text must be an object (e.g. { \"encoder\": \"hashed\", \"hashLength\": 512 })");
+        if (Kind is null || Kind.Length == 0) throw new ArgumentException("condition.kind must name at least one condition (\"dataset\", \"task-id\" or \"text\")");
         foreach (var kind in Kind)
             if (!Known.Contains(kind)) throw new ArgumentException($"condition.kind: unknown condition \"{kind}\" (choose from {string.Join(", ", Known.Select(k => $"\"{k}\""))})");
         if (Kind.Distinct().Count() != Kind.Length) throw new ArgumentException($"condition.kind lists a condition twice ([{string.Join(", ", Kind)}])");
@@ -51,6 +52,9 @@ public sealed record ConditionConfig
     /// <summary>Reads "kind" as a string or an array of strings, and writes one kind as a string.</summary>
     sealed class KindListConverter : JsonConverter<string[]>
     {
+        // Called for null too, so "kind": null gets the message below rather than a null list.
+        public override bool HandleNull => true;
+
         public override string[] Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
         {
             if (reader.TokenType == JsonTokenType.String) return [reader.GetString()!];

@@ -209,6 +209,7 @@ public sealed record PipelineConfig
         Positive("eval.supportLearningRate", Eval.SupportLearningRate);
         if (Vectors.Layout is not (ClassRows.ModelWiseLayout or ClassRows.Layout))
             throw new ArgumentException($"vectors.layout must be \"{ClassRows.ModelWiseLayout}\" or \"{ClassRows.Layout}\" (got \"{Vectors.Layout}\")");
+        if (Condition is null) throw new ArgumentException("condition must be an object (e.g. { \"kind\": \"dataset\" })");
         Condition.Validate(Vectors.Layout);
         if (Vectors.Layout == ClassRows.Layout)
         {

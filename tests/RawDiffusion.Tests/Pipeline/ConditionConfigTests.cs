@@ -28,6 +28,8 @@ public sealed class ConditionConfigTests
     [InlineData("condition.kind lists a condition twice", "[\"text\", \"text\"]", 0, 512)]
     [InlineData("condition.kind must name at least one", "[]", 0, 64)]
     [InlineData("condition.kind must be a string or an array of strings", "3", 0, 64)]
+    [InlineData("condition.kind must be a string or an array of strings", "null", 0, 64)]
+    [InlineData("condition.text must be an object", "\"text\", \"text\": null", 0, 512)]
     [InlineData("model.unet.classCount 0 must equal tasks.seen 6 with a task-id condition", "\"task-id\"", 0, 0)]
     [InlineData("model.unet.classCount 6 must be 0", "\"text\"", 6, 512)]
     [InlineData("model.unet.conditionVectorLength 64 must be 0, the vector conditions of condition.kind [task-id] (none: set it to 0)", "\"task-id\"", 6, 64)]
