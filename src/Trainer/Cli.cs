@@ -23,6 +23,7 @@ internal static class Cli
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(SampleCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());
+        root.Subcommands.Add(InterpolateCommand.Create());
         root.Subcommands.Add(ClassifyCommand.Create());
         root.Subcommands.Add(LmCommand.Create());
         root.Subcommands.Add(SpectrumCommand.Create());

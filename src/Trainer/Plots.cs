@@ -113,6 +113,58 @@ internal static class Plots
         Save(plot, pngPath);
     }
 
+    /// <summary>Accuracy on each task along an interpolation path: the mean of the samples at every t with a band of one
+    /// standard deviation.</summary>
+    public static void InterpolationPath(string pngPath, RawDiffusion.Pipeline.InterpolationPath path, string condition)
+    {
+        var plot = new Plot();
+        double[] ts = path.Points.Select(p => p.T).ToArray();
+        foreach (var (label, mean, sd) in new[]
+                 {
+                     ($"on A = {path.From}", path.Points.Select(p => 100 * p.MeanFrom).ToArray(), path.Points.Select(p => 100 * p.SdFrom).ToArray()),
+                     ($"on B = {path.To}", path.Points.Select(p => 100 * p.MeanTo).ToArray(), path.Points.Select(p => 100 * p.SdTo).ToArray()),
+                 })
+        {
+            var line = plot.Add.ScatterLine(ts, mean);
+            line.LegendText = label;
+            line.LineWidth = 2;
+            line.MarkerSize = 5;
+            var bars = plot.Add.ErrorBar(ts, mean, sd);
+            bars.Color = line.Color;
+        }
+        plot.Title($"Interpolation ({condition}): {path.SharedClasses} shared classes");
+        plot.XLabel("t (0 = A's condition, 1 = B's)");
+        plot.YLabel("test accuracy (%)");
+        plot.Axes.SetLimitsY(0, 100);
+        plot.ShowLegend(Alignment.LowerCenter);
+        Save(plot, pngPath);
+    }
+
+    /// <summary>Mean accuracy on A and on B along the path, averaged over the pairs of each group.</summary>
+    public static void InterpolationSummary(string pngPath, IReadOnlyList<(string Group, IReadOnlyList<RawDiffusion.Pipeline.InterpolationPath> Paths)> groups, string condition)
+    {
+        var plot = new Plot();
+        foreach (var (group, paths) in groups)
+        {
+            if (paths.Count == 0) continue;
+            double[] ts = paths[0].Points.Select(p => p.T).ToArray();
+            foreach (var (label, f) in new (string, Func<RawDiffusion.Pipeline.InterpolationPoint, double>)[] { ("on A", p => p.MeanFrom), ("on B", p => p.MeanTo) })
+            {
+                var line = plot.Add.ScatterLine(ts, ts.Select((_, i) => 100 * paths.Average(p => f(p.Points[i]))).ToArray());
+                line.LegendText = $"{group} pairs ({paths.Count}), {label}";
+                line.LineWidth = 2;
+                line.MarkerSize = 5;
+                if (group != groups[0].Group) line.LinePattern = LinePattern.Dashed;
+            }
+        }
+        plot.Title($"Interpolation between tasks ({condition}): mean over pairs");
+        plot.XLabel("t (0 = A's condition, 1 = B's)");
+        plot.YLabel("test accuracy (%)");
+        plot.Axes.SetLimitsY(0, 100);
+        plot.ShowLegend(Alignment.LowerCenter);
+        Save(plot, pngPath);
+    }
+
     /// <summary>Linear interpolation between order statistics (NumPy's default).</summary>
     static double Quantile(double[] sorted, double q)
     {

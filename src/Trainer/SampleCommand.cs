@@ -6,7 +6,8 @@ using RawDiffusion.Zoo;
 
 namespace RawDiffusion.Trainer;
 
-/// <summary>`sample`: generates classifier weights for a task from K examples per class and writes them as safetensors
+/// <summary>`sample`: generates classifier weights for a task (from K examples per class, its id, or its text, as the
+/// run's condition.kind needs) and writes them as safetensors
 /// state dicts a PyTorch user can load. Samples are made <see cref="BatchSize"/> at a time
 /// and each batch is written before the next starts, so memory stays bounded, Ctrl-C stops after the current batch, and
 /// --resume writes only the files a stopped run had not written (each batch draws its noise from its own seed, so the
@@ -24,6 +25,7 @@ internal static class SampleCommand
         var output = Cli.OutOption();
         var data = Cli.DataOption();
         var input = new TaskInput();
+        var conditionOptions = new ConditionOptions();
         var samples = new Option<int?>("--samples") { Description = $"How many weight sets to generate, at most {MaxSamples:N0} (default: sampling.samples of the run's config)" }
             .Check(v => v is < 1 ? "--samples must be at least 1" : v is > MaxSamples ? $"--samples {v} exceeds the limit of {MaxSamples:N0} files per command" : null);
         var seed = new Option<ulong>("--seed") { Description = "Seed of the support set and the diffusion noise", DefaultValueFactory = _ => 1UL };
@@ -31,6 +33,7 @@ internal static class SampleCommand
         var resume = new Option<bool>("--resume") { Description = "Keep the files an interrupted `sample` into --dest already wrote and write the rest" };
         var command = new Command("sample", "Generate weights for a task from K examples per class (after `train diffusion`)") { output, data, samples, seed, destination, resume };
         input.AddTo(command);
+        conditionOptions.AddTo(command);
         command.SetAction(p => Cli.Guard(cancel =>
         {
             var run = new RunFolder(p.GetValue(output)!);
@@ -48,11 +51,17 @@ internal static class SampleCommand
                 int perClass = config.Sampling.SupportPerClass;
                 var g = new Generator(s);
                 var support = train.Select(train.SupportIndices(perClass, g));
+                var task = p.GetValue(input.Task) is { } id ? TaskInput.Parse(id) : null;
+                var condition = conditionOptions.Input(p, generator.Conditioner, task, support, perClass);
+                // Checked before the first batch: a task unknown to a task-id run, text the run cannot take.
+                var point = generator.Conditioner.For(condition, generator.Architecture.Classes);
                 var metadata = new Dictionary<string, string>
                 {
                     ["task"] = name, ["classes"] = string.Join(",", train.ClassNames), ["seed"] = s.ToString(CultureInfo.InvariantCulture),
+                    ["condition"] = config.Condition.Describe(),
                 };
-                Write(generator, support, perClass, s, dest, metadata, cancel);
+                if (condition.Text != null) metadata["text"] = condition.Text;
+                Write(generator, point, s, dest, metadata, cancel);
                 Cli.Log($"wrote {count} weight files of \"{generator.Architecture.Name}\" for {name} to {dest.Root}");
                 return 0;
             }
@@ -68,7 +77,7 @@ internal static class SampleCommand
     /// <summary>The noise of batch <paramref name="batch"/>: its own Philox stream, so any batch can be made alone.</summary>
     public static Generator BatchGenerator(ulong seed, int batch) => new(seed ^ (0x9E3779B97F4A7C15UL * (ulong)(batch + 1)));
 
-    static void Write(WeightGenerator generator, RawDiffusion.Tasks.FeatureSet support, int perClass, ulong seed, SampleFolder dest, Dictionary<string, string> metadata, CancellationToken cancel)
+    static void Write(WeightGenerator generator, ConditionPoint point, ulong seed, SampleFolder dest, Dictionary<string, string> metadata, CancellationToken cancel)
     {
         int batches = (dest.Count + BatchSize - 1) / BatchSize, written = dest.Existing;
         var clock = Stopwatch.StartNew();
@@ -78,7 +87,7 @@ internal static class SampleCommand
             int first = b * BatchSize, size = Math.Min(BatchSize, dest.Count - first);
             if (Enumerable.Range(first, size).All(i => File.Exists(dest.PathOf(i)))) continue;
             cancel.ThrowIfCancellationRequested();
-            var weights = generator.Generate(support, perClass, size, BatchGenerator(seed, b), cancel: cancel);
+            var weights = generator.Generate(point, size, BatchGenerator(seed, b), cancel);
             for (int i = 0; i < size; i++)
             {
                 string path = dest.PathOf(first + i);

@@ -45,6 +45,8 @@ public static class ConfigValidation
         else if (config.Model.Vae.VectorLength < architecture.ParameterCount)
             throw new ArgumentException($"model.vae.vectorLength {config.Model.Vae.VectorLength} is shorter than the {architecture.ParameterCount} parameters of zoo.architecture \"{architecture.Name}\"");
 
+        CheckTextEmbeddings(config);
+
         // The estimate walks every block, so their counts are bounded first (far beyond any network that trains).
         var m = config.Model;
         foreach (var (field, count, limit) in new[]
@@ -60,6 +62,23 @@ public static class ConfigValidation
             if (estimate.Bytes > availableBytes)
                 throw new ArgumentException($"{estimate.Fields}: {estimate}, more than the {MemoryEstimate.Format(availableBytes)} of memory this machine has; make it smaller");
         }
+    }
+
+    /// <summary>User text embeddings: the files exist and agree, their columns fill model.unet.conditionVectorLength
+    /// beside the other vector conditions, and every seen task has a row (unseen ones may be given at sampling time).</summary>
+    static void CheckTextEmbeddings(PipelineConfig config)
+    {
+        var text = config.Condition.Text;
+        if (!config.Condition.Has(ConditionConfig.TextKind) || text.Encoder != TextConditionConfig.EmbeddingFile) return;
+        TextEmbeddingFile file;
+        try { file = TextEmbeddingFile.Load(text.Embeddings!, text.Tasks!); }
+        catch (Exception e) when (e is FileNotFoundException or FormatException) { throw new ArgumentException($"condition.text: {e.Message}", e); }
+        int others = config.ConditionVectorParts().Sum(p => p.Length ?? 0);
+        if (others + file.Length != config.Model.UNet.ConditionVectorLength)
+            throw new ArgumentException($"model.unet.conditionVectorLength {config.Model.UNet.ConditionVectorLength} must be {others + file.Length}: {others} for the other vector conditions + the {file.Length} columns of condition.text.embeddings {text.Embeddings}");
+        var missing = TaskSplits.Draw(config.Tasks).Seen.FirstOrDefault(t => !file.Contains(t.Id));
+        if (missing != null)
+            throw new ArgumentException($"condition.text.tasks {text.Tasks}: seen task {missing.Id} has no embedding row (every seen task needs one to train on)");
     }
 
     static IReadOnlyList<MemoryEstimate> Estimates(PipelineConfig config)

@@ -68,6 +68,8 @@ public sealed class DemoReport
     public required IReadOnlyList<TaskResult> Tasks { get; init; }
     public required string Architecture { get; init; }
     public required string Layout { get; init; }
+    /// <summary>condition.kind of the run, e.g. "dataset" or "task-id + text".</summary>
+    public string Condition { get; init; } = ConditionConfig.DatasetKind;
     public required int ZooModels { get; init; }
     public required int Samples { get; init; }
     public required int ConditionSets { get; init; }
@@ -158,7 +160,7 @@ public sealed class DemoReport
                     var g = new Generator((ulong)config.Sampling.Seed * 1_000_003 + (ulong)results.Count * 1_009 + (ulong)s);
                     var rows = trainFeatures.SupportIndices(k, g);
                     FeatureSet support = trainFeatures.Select(rows), supportInputs = train.Select(rows);
-                    var samples = generator.Generate(support, k, config.Sampling.Samples, g, cancel: cancel);
+                    var samples = generator.Generate(new ConditionInput(task, support, k, NullTaskWhenUnknown: true), config.Sampling.Samples, g, cancel);
                     generated[s] = samples.Select(w => Evaluation.Accuracy(architecture, w, test)).ToArray();
                     generatedSupport[s] = samples.Select(w => Evaluation.Accuracy(architecture, w, supportInputs)).ToArray();
                     if (generatedPredicted != null) generatedPredicted[s] = PredictorStage.Predict(predictor!, space!, samples);
@@ -200,7 +202,7 @@ public sealed class DemoReport
                     var g = new Generator((ulong)config.Sampling.Seed * 1_000_003 + (ulong)results.Count * 1_009 + 500 + (ulong)shot);
                     var rows = trainFeatures.SupportIndices(shot, g);
                     var support = trainFeatures.Select(rows);
-                    var samples = generator.Generate(support, shot, config.Sampling.Samples, g, cancel: cancel);
+                    var samples = generator.Generate(new ConditionInput(task, support, shot, NullTaskWhenUnknown: true), config.Sampling.Samples, g, cancel);
                     return new ShotResult(shot, samples.Average(w => Evaluation.Accuracy(architecture, w, test)),
                         refined == null ? null : samples.Average(w => FewShotHeads.Refine(new LinearHead(w[head!.Value.Weight], w[head.Value.Bias]), support, eval.SupportSteps, eval.SupportLearningRate).Accuracy(testFeatures)),
                         FewShotHeads.Prototype(support).Accuracy(testFeatures), FewShotHeads.Probe(support).Accuracy(testFeatures));
@@ -211,7 +213,7 @@ public sealed class DemoReport
             }
         return new DemoReport
         {
-            Tasks = results, Architecture = architecture.Name, Layout = config.Vectors.Layout, ZooModels = zoo.Models.Count, Samples = config.Sampling.Samples,
+            Tasks = results, Architecture = architecture.Name, Layout = config.Vectors.Layout, Condition = config.Condition.Describe(), ZooModels = zoo.Models.Count, Samples = config.Sampling.Samples,
             ConditionSets = eval.ConditionSets, SupportPerClass = k, SelectTop = eval.SelectTop, SupportSteps = head == null ? 0 : eval.SupportSteps,
             FineTuneEpochs = eval.FineTuneEpochs, Domain = config.Tasks.Domain, CrossDomain = config.Tasks.CrossDomain,
         };
@@ -294,6 +296,9 @@ public sealed class DemoReport
         md.AppendLine($"Zoo: {ZooModels} `{Architecture}` checkpoints on {Domain} class-subset tasks; vectors: `{Layout}`. Per task, {ConditionSets} support sets of " +
                       $"{SupportPerClass} examples per class each condition {Samples} generated samples; every baseline sees the same support sets. " +
                       $"Test accuracy in %: the mean over tasks, with the 95% confidence interval of that mean (t over tasks). Time: {Elapsed.TotalSeconds:F0} s on {Device}.").AppendLine();
+        if (Condition != ConditionConfig.DatasetKind)
+            md.AppendLine($"Generation is conditioned on `{Condition}` (condition.kind); tasks a task-id run never saw get the null task (its unconditional samples). " +
+                          "The support sets still condition the baselines.").AppendLine();
         md.AppendLine("Columns:");
         md.AppendLine("- **gen**: mean over all generated samples; **sd**: their standard deviation within a task, averaged over tasks;");
         md.AppendLine($"- **top{SelectTop}**: per support set, the {SelectTop} samples that classify that support set best (no test labels), averaged;");
@@ -345,7 +350,7 @@ public sealed class DemoReport
         AtomicFile.Write(run.ReportMarkdown, s => { using var w = new StreamWriter(s, leaveOpen: true); w.Write(ToMarkdown()); });
         AtomicFile.Write(run.ReportJson, s => JsonSerializer.Serialize(s, new
         {
-            Architecture, Layout, ZooModels, Samples, ConditionSets, SupportPerClass, SelectTop, SupportSteps, FineTuneEpochs, Domain, CrossDomain, Device,
+            Architecture, Layout, Condition, ZooModels, Samples, ConditionSets, SupportPerClass, SelectTop, SupportSteps, FineTuneEpochs, Domain, CrossDomain, Device,
             ElapsedSeconds = Elapsed.TotalSeconds, Groups = Groups(), Tasks,
         }, ModelConfig.JsonOptions));
     }

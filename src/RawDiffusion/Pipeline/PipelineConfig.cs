@@ -122,6 +122,8 @@ public sealed record PipelineConfig
     public TaskConfig Tasks { get; init; } = new();
     public ZooConfig Zoo { get; init; } = new();
     public VectorConfig Vectors { get; init; } = new();
+    /// <summary>What the diffusion model is conditioned on: the dataset (default), task ids, texts, or a combination.</summary>
+    public ConditionConfig Condition { get; init; } = new();
     public ModelConfig Model { get; init; } = new();
     public TrainingConfig Training { get; init; } = new();
     public SamplingConfig Sampling { get; init; } = new();
@@ -155,6 +157,21 @@ public sealed record PipelineConfig
     /// <summary>A short hash of a part of the config, stored in stage checkpoints so --resume refuses a changed config.</summary>
     public static string Hash(object part) =>
         Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(part, part.GetType(), ModelConfig.JsonOptions))))[..16].ToLowerInvariant();
+
+    /// <summary>The parts of the UNet's vector condition in order, with their lengths (null: the length of the user's
+    /// embeddings file, known once it is read).</summary>
+    public IReadOnlyList<(string Name, int? Length)> ConditionVectorParts()
+    {
+        var parts = new List<(string, int?)>();
+        foreach (var kind in Condition.Kind)
+        {
+            if (kind == ConditionConfig.DatasetKind)
+                parts.Add(Vectors.Layout == ClassRows.Layout ? ("class-row prototypes", ClassRows.ConditionLength(Model.DatasetEncoder.FeatureLength)) : ("model.datasetEncoder.outputLength", Model.DatasetEncoder.OutputLength));
+            else if (kind == ConditionConfig.TextKind)
+                parts.Add(Condition.Text.Encoder == TextConditionConfig.Hashed ? ("condition.text.hashLength", Condition.Text.HashLength) : ("condition.text.embeddings", null));
+        }
+        return parts;
+    }
 
     public void Validate()
     {
@@ -204,15 +221,39 @@ public sealed record PipelineConfig
         Positive("eval.supportLearningRate", Eval.SupportLearningRate);
         if (Vectors.Layout is not (ClassRows.ModelWiseLayout or ClassRows.Layout))
             throw new ArgumentException($"vectors.layout must be \"{ClassRows.ModelWiseLayout}\" or \"{ClassRows.Layout}\" (got \"{Vectors.Layout}\")");
+        if (Condition is null) throw new ArgumentException("condition must be an object (e.g. { \"kind\": \"dataset\" })");
+        Condition.Validate(Vectors.Layout);
         if (Vectors.Layout == ClassRows.Layout)
-            ConditionInput.Check(Model.UNet, ClassRows.ConditionLength(Model.DatasetEncoder.FeatureLength),
+            UNetConditionInput.Check(Model.UNet, ClassRows.ConditionLength(Model.DatasetEncoder.FeatureLength),
                 $"with vectors.layout \"{ClassRows.Layout}\" each row's condition is its class prototype and the task's mean prototype, {Model.DatasetEncoder.FeatureLength} features each");
         else
         {
-            ConditionInput.Check(Model.UNet, Model.DatasetEncoder.OutputLength, $"the dataset embedding, model.datasetEncoder.outputLength {Model.DatasetEncoder.OutputLength}");
-            if (Model.DatasetEncoder.OutputLength != Model.Vae.LatentSize)
+            var parts = ConditionVectorParts();
+            int known = parts.Sum(p => p.Length ?? 0);
+            string spelled = string.Join(" + ", parts.Select(p => $"{p.Name} {(p.Length is { } n ? n.ToString(System.Globalization.CultureInfo.InvariantCulture) : "(the file's columns)")}"));
+            if (Model.UNet.ConditionMapChannels > 0)
+            {
+                // Condition maps (the paper's concatenation) reshape the whole condition, so its length must be known from the config.
+                if (parts.Any(p => p.Length == null))
+                    throw new ArgumentException($"model.unet.conditionMapChannels {Model.UNet.ConditionMapChannels}: condition maps need condition lengths the config fixes; user text embeddings ({spelled}) must enter as a vector (conditionMapChannels 0)");
+                UNetConditionInput.Check(Model.UNet, known, $"the vector conditions of condition.kind [{string.Join(", ", Condition.Kind)}]: {spelled}");
+            }
+            else
+            {
+                if (parts.All(p => p.Length != null) && Model.UNet.ConditionVectorLength != known)
+                    throw new ArgumentException($"model.unet.conditionVectorLength {Model.UNet.ConditionVectorLength} must be {known}, the vector conditions of condition.kind [{string.Join(", ", Condition.Kind)}]" +
+                                                (parts.Count == 0 ? " (none: set it to 0)" : $" ({spelled})"));
+                if (parts.Any(p => p.Length == null) && Model.UNet.ConditionVectorLength <= known)
+                    throw new ArgumentException($"model.unet.conditionVectorLength {Model.UNet.ConditionVectorLength} leaves no room for the user's text embeddings ({spelled})");
+            }
+            if (Condition.Has(ConditionConfig.DatasetKind) && Model.DatasetEncoder.OutputLength != Model.Vae.LatentSize)
                 throw new ArgumentException($"model.datasetEncoder.outputLength {Model.DatasetEncoder.OutputLength} must equal the VAE latent size {Model.Vae.LatentSize} (contrastive alignment)");
         }
+        int taskIds = Condition.Has(ConditionConfig.TaskIdKind) ? Tasks.Seen : 0;
+        if (Model.UNet.ClassCount != taskIds)
+            throw new ArgumentException(taskIds > 0
+                ? $"model.unet.classCount {Model.UNet.ClassCount} must equal tasks.seen {Tasks.Seen} with a task-id condition (one learned embedding per seen task; the UNet adds the null task)"
+                : $"model.unet.classCount {Model.UNet.ClassCount} must be 0: only a task-id condition (condition.kind) uses the UNet's class-index input");
         if (Model.DatasetEncoder.FeatureLength != Backbone.Hidden[^1])
             throw new ArgumentException($"model.datasetEncoder.featureLength {Model.DatasetEncoder.FeatureLength} must equal the backbone's feature length backbone.hidden[-1] = {Backbone.Hidden[^1]}");
         if (Model.DatasetEncoder.MaxClasses < Tasks.ClassesPerTask)

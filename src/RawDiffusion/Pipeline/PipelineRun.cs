@@ -41,14 +41,14 @@ public static class PipelineRun
     }
 
     /// <summary>The stages a config trains, in order: the accuracy predictor (when configured; Eq. 9 needs it before the
-    /// VAE), VAE, dataset encoder (model-wise vectors only: class rows are conditioned on support prototypes directly),
-    /// diffusion.</summary>
+    /// VAE), VAE, dataset encoder (model-wise vectors conditioned on the dataset only: class rows are conditioned on
+    /// support prototypes directly, task ids and texts need no encoder), diffusion.</summary>
     public static IReadOnlyList<string> Stages(PipelineConfig config)
     {
         var stages = new List<string>();
         if (config.Model.Predictor != null) stages.Add(PredictorStage.Name);
         stages.Add(VaeStage.Name);
-        if (config.Vectors.Layout != ClassRows.Layout) stages.Add(EncoderStage.Name);
+        if (config.Vectors.Layout != ClassRows.Layout && config.Condition.Has(ConditionConfig.DatasetKind)) stages.Add(EncoderStage.Name);
         stages.Add(DiffusionStage.Name);
         return stages;
     }
@@ -57,7 +57,7 @@ public static class PipelineRun
     public static TrainingLoopResult TrainStage(RunContext context, string stage, StageOptions options)
     {
         if (!Stages(context.Config).Contains(stage))
-            throw new ArgumentException($"stage \"{stage}\" is not part of this run (vectors.layout \"{context.Config.Vectors.Layout}\" trains {string.Join(", ", Stages(context.Config))})");
+            throw new ArgumentException($"stage \"{stage}\" is not part of this run (vectors.layout \"{context.Config.Vectors.Layout}\" with condition.kind [{string.Join(", ", context.Config.Condition.Kind)}] trains {string.Join(", ", Stages(context.Config))})");
         return stage switch
         {
             PredictorStage.Name => PredictorStage.Train(context, options),

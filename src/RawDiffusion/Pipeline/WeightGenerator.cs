@@ -7,12 +7,12 @@ using RawDiffusion.Zoo;
 namespace RawDiffusion.Pipeline;
 
 /// <summary>
-/// Generates weights for a task from a handful of its examples: K examples per class (in the task's class order) ->
-/// condition vectors (<see cref="SupportConditioner"/>: the dataset encoder's embedding, or one prototype condition per
-/// class row) -> DDIM (or ancestral DDPM) through the UNet with classifier-free guidance -> VAE decoder -> de-normalisation -> named
-/// tensors of the zoo's architecture (class rows are assembled into the head), ready to load or save as safetensors.
-/// Samples go through the networks in batches of at most <see cref="BatchVectors"/> vectors, so memory does not grow
-/// with the number of samples.
+/// Generates weights for a task: its condition (<see cref="TaskConditioner"/>: the dataset encoder's embedding of K
+/// examples per class or one prototype condition per class row, the task's learned id embedding, its text vector) ->
+/// DDIM (or ancestral DDPM) through the UNet with classifier-free guidance -> VAE decoder -> de-normalisation -> named tensors of the
+/// zoo's architecture (class rows are assembled into the head), ready to load or save as safetensors. Samples go
+/// through the networks in batches of at most <see cref="BatchVectors"/> vectors, so memory does not grow with the
+/// number of samples.
 /// </summary>
 public sealed class WeightGenerator : IDisposable
 {
@@ -20,7 +20,6 @@ public sealed class WeightGenerator : IDisposable
     public const int BatchVectors = 512;
 
     readonly WeightVae vae;
-    readonly SupportConditioner conditioner;
     readonly UNet unet;
     readonly GaussianDiffusion diffusion;
     readonly bool classRows;
@@ -29,12 +28,13 @@ public sealed class WeightGenerator : IDisposable
     {
         Config = config;
         run.Require(Path.Combine(run.Zoo, ZooManifest.FileName), "zoo build");
-        Architecture = ZooManifest.Load(run.Zoo).Architecture;
+        var manifest = ZooManifest.Load(run.Zoo);
+        Architecture = manifest.Architecture;
         Layout = WeightVectorizer.Load(run.Require(run.Layout, "train vae"));
         Stats = NormalizationStats.Load(run.Require(run.Normalization, "train vae"), Layout);
         classRows = config.Vectors.Layout == ClassRows.Layout;
         vae = VaeStage.Load(config, run);
-        conditioner = SupportConditioner.Load(config, run);
+        Conditioner = TaskConditioner.Load(config, run, manifest.TaskSpecs());
         unet = DiffusionStage.Load(config, run);
         diffusion = new GaussianDiffusion(config.Model.Diffusion.CreateSchedule());
     }
@@ -43,22 +43,28 @@ public sealed class WeightGenerator : IDisposable
     public TargetArchitecture Architecture { get; }
     public WeightVectorizer Layout { get; }
     public NormalizationStats Stats { get; }
+    public TaskConditioner Conditioner { get; }
 
     /// <summary><paramref name="samples"/> weight sets for the task whose support set is <paramref name="support"/>:
     /// backbone features, <paramref name="perClass"/> rows of each class, class by class (as <see cref="FeatureSet.SupportIndices"/> draws them).</summary>
     public IReadOnlyList<Dictionary<string, float[]>> Generate(FeatureSet support, int perClass, int samples, Generator generator,
-                                                               CancellationToken cancel = default)
+                                                               CancellationToken cancel = default) =>
+        Generate(new ConditionInput(Support: support, PerClass: perClass), samples, generator, cancel);
+
+    /// <summary><paramref name="samples"/> weight sets for the task <paramref name="input"/> describes (each condition kind
+    /// of the run takes the parts it needs).</summary>
+    public IReadOnlyList<Dictionary<string, float[]>> Generate(ConditionInput input, int samples, Generator generator, CancellationToken cancel = default)
     {
-        int classes = support.ClassCount, features = support.FeatureLength;
-        if (classes != Architecture.Classes)
-            throw new ArgumentException($"{support.Source}: {classes} classes, but the zoo's architecture \"{Architecture.Name}\" has {Architecture.Classes} outputs");
-        if (features != Config.Model.DatasetEncoder.FeatureLength)
-            throw new ArgumentException($"{support.Source}: rows of {features} features, the run's condition takes {Config.Model.DatasetEncoder.FeatureLength}");
-        if (support.Count != classes * perClass || Enumerable.Range(0, support.Count).Any(i => support.Labels[i] != i / perClass))
-            throw new ArgumentException($"{support.Source}: a support set must hold {perClass} rows of each of the {classes} classes, class by class");
+        if (input.Support is { } support && support.FeatureLength != Config.Model.DatasetEncoder.FeatureLength)
+            throw new ArgumentException($"{support.Source}: rows of {support.FeatureLength} features, the run's condition takes {Config.Model.DatasetEncoder.FeatureLength}");
+        return Generate(Conditioner.For(input, Architecture.Classes), samples, generator, cancel);
+    }
+
+    /// <summary><paramref name="samples"/> weight sets at a point of condition space (a task's condition, or a mix of two).</summary>
+    public IReadOnlyList<Dictionary<string, float[]>> Generate(ConditionPoint point, int samples, Generator generator, CancellationToken cancel = default)
+    {
         ArgumentOutOfRangeException.ThrowIfLessThan(samples, 1);
-        int perSample = conditioner.VectorsPerSet(classes), e = conditioner.Length;
-        var conditions = conditioner.Encode(support.Features, 1, classes, perClass, features);
+        int perSample = Conditioner.VectorsPerSet(Architecture.Classes), e = Conditioner.VectorLength;
         int samplesPerBatch = Math.Max(1, BatchVectors / perSample);
         var result = new List<Dictionary<string, float[]>>(samples);
         for (int first = 0; first < samples; first += samplesPerBatch)
@@ -66,8 +72,8 @@ public sealed class WeightGenerator : IDisposable
             cancel.ThrowIfCancellationRequested();
             int n = Math.Min(samplesPerBatch, samples - first), vectors = n * perSample;
             var condition = new float[vectors * e];
-            for (int s = 0; s < n; s++) conditions.CopyTo(condition.AsSpan(s * perSample * e));
-            var decoded = Sample(condition, n, perSample, generator);
+            for (int s = 0; s < n; s++) point.Vector.CopyTo(condition.AsSpan(s * perSample * e));
+            var decoded = Sample(condition, point.TaskWeights, n, perSample, generator);
             for (int s = 0; s < n; s++)
             {
                 var parts = Enumerable.Range(0, perSample).Select(v => (IReadOnlyDictionary<string, float[]>)Layout.Unflatten(decoded.AsSpan((s * perSample + v) * Layout.VectorLength, Layout.VectorLength))).ToArray();
@@ -77,15 +83,28 @@ public sealed class WeightGenerator : IDisposable
         return result;
     }
 
-    /// <summary>De-normalised vectors [samples * perSample, VectorLength] sampled under the condition vectors [samples * perSample, E].</summary>
-    float[] Sample(float[] condition, int samples, int perSample, Generator generator)
+    /// <summary>De-normalised vectors [samples * perSample, VectorLength] sampled under the condition vectors
+    /// [samples * perSample, E] and the task weights (the same for every vector; a one-hot one goes in as the task's index).</summary>
+    float[] Sample(float[] condition, float[]? taskWeights, int samples, int perSample, Generator generator)
     {
         using var _ = GradMode.NoGrad();
         using var scope = DisposeScope.Enter();
         var sampling = Config.Sampling;
-        var u = Config.Model.UNet;
         int vectors = samples * perSample;
-        var predictor = unet.AsNoisePredictor(ConditionInput.Of(u, condition, vectors));
+        Tensor? index = null, weights = null;
+        if (taskWeights != null)
+        {
+            var point = new ConditionPoint([], taskWeights);
+            if (point.TaskIndex is { } task) index = Tensor.FromSpan<int>(Enumerable.Repeat(task, vectors).ToArray(), [vectors], DType.Int32, null);
+            else
+            {
+                var all = new float[vectors * taskWeights.Length];
+                for (int v = 0; v < vectors; v++) taskWeights.CopyTo(all.AsSpan(v * taskWeights.Length));
+                weights = Tensor.FromArray(all, vectors, taskWeights.Length);
+            }
+        }
+        var u = Config.Model.UNet;
+        var predictor = unet.AsNoisePredictor(UNetConditionInput.Of(u, condition, vectors, index, weights));
         int[] shape = [vectors, u.LatentChannels, u.ImageSize, u.ImageSize];
         var start = sampling.RowNoise == "shared" ? SharedNoise(samples, perSample, shape, generator) : null;
         var latents = sampling.Sampler == "ddpm"
@@ -110,7 +129,7 @@ public sealed class WeightGenerator : IDisposable
     public void Dispose()
     {
         vae.Dispose();
-        conditioner.Dispose();
+        Conditioner.Dispose();
         unet.Dispose();
     }
 }

@@ -71,11 +71,11 @@ public sealed class PaperModeTests
     {
         var unet = Run.Config.Model.UNet;
         var values = Enumerable.Range(0, 2 * 64).Select(i => (float)i).ToArray();
-        var condition = ConditionInput.Of(unet, values, 2);
+        var condition = UNetConditionInput.Of(unet, values, 2);
         Assert.Null(condition.Vector);
         Assert.Equal([2, 4, 4, 4], condition.Map!.Shape);
         Assert.Equal(values, condition.Map.ToArray<float>()); // row-major: the embedding fills channel by channel
-        var both = ConditionInput.Of(unet with { ConditionVectorLength = 64 }, values, 2);
+        var both = UNetConditionInput.Of(unet with { ConditionVectorLength = 64 }, values, 2);
         Assert.Equal([2, 64], both.Vector!.Shape);
         Assert.Equal(values, both.Vector.ToArray<float>());
     }
@@ -83,7 +83,7 @@ public sealed class PaperModeTests
     [Theory]
     [InlineData("\"conditionVectorLength\": 0,", "\"conditionVectorLength\": 32,", "model.unet.conditionVectorLength 32 must be 64")]
     [InlineData("\"conditionMapChannels\": 4,", "\"conditionMapChannels\": 2,", "model.unet.conditionMapChannels 2")]
-    [InlineData("\"conditionMapChannels\": 4,", "\"conditionMapChannels\": 0,", "model.unet takes no condition")]
+    [InlineData("\"conditionMapChannels\": 4,", "\"conditionMapChannels\": 0,", "model.unet.conditionVectorLength 0 must be 64")]
     [InlineData("\"sampler\": \"ddpm\"", "\"sampler\": \"euler\"", "sampling.sampler must be \"ddim\" or \"ddpm\"")]
     [InlineData("\"predictor\": { \"hidden\": 16 },", "", "needs the accuracy predictor")]
     [InlineData("\"normalization\": \"per-parameter\"", "\"normalization\": \"per-layer\"", "vectors.normalization \\\"per-parameter\\\"")]

@@ -108,7 +108,13 @@ public sealed class UNet : Module
         if (x.Rank != 4 || x.Shape[1] != Config.LatentChannels || x.Shape[2] != s || x.Shape[3] != s)
             throw new ArgumentException($"UNet expects latents [B, {Config.LatentChannels}, {s}, {s}], got {ShapeMath.Format(x.Shape)}", nameof(x));
         var emb = TimeMlp2.Forward(TimeMlp1.Forward(TimestepEmbedding.Sinusoidal(timesteps, Config.ModelChannels), UnaryOp.Silu));
-        if (ClassEmbedding != null)
+        if (ClassEmbedding != null && condition?.ClassWeights is { } weights)
+        {
+            if (weights.Rank != 2 || weights.Shape[0] != b || weights.Shape[1] != Config.ClassCount + 1)
+                throw new ArgumentException($"class weights must be [{b}, {Config.ClassCount + 1}], got {ShapeMath.Format(weights.Shape)}", nameof(condition));
+            emb = emb + weights.MatMul(ClassEmbedding.Weight);
+        }
+        else if (ClassEmbedding != null)
         {
             var index = condition?.ClassIndex ?? Tensor.Full([b], Config.ClassCount, DType.Int32, x.Backend);
             emb = emb + ClassEmbedding.Forward(index);

@@ -8,7 +8,7 @@ namespace RawDiffusion.Pipeline;
 /// a map concatenated to the noisy latent (D2NWG's way, the d2nwg-* presets: `model.unet.conditionMapChannels` maps of
 /// the latent's size, the condition reshaped to them), or both. Training and sampling both build conditions here.
 /// </summary>
-public static class ConditionInput
+public static class UNetConditionInput
 {
     /// <summary>Throws naming the config fields unless the UNet takes conditions of <paramref name="length"/> values.</summary>
     public static void Check(UNetConfig unet, int length, string what)
@@ -22,12 +22,13 @@ public static class ConditionInput
             throw new ArgumentException($"model.unet.conditionMapChannels {unet.ConditionMapChannels} x imageSize^2 {unet.ImageSize * unet.ImageSize} = {map} must be {length} ({what}), or 0 when the condition enters as a vector");
     }
 
-    /// <summary>The UNet condition of <paramref name="count"/> condition vectors [count, length].</summary>
-    public static UNetCondition Of(UNetConfig unet, float[] conditions, int count)
+    /// <summary>The UNet condition of <paramref name="count"/> condition vectors [count, length] (length 0: none), with
+    /// the task-id condition's class indices or class weights when the run has one.</summary>
+    public static UNetCondition Of(UNetConfig unet, float[] conditions, int count, Tensor? classIndex = null, Tensor? classWeights = null)
     {
         int length = conditions.Length / count;
-        Tensor? vector = unet.ConditionVectorLength > 0 ? Tensor.FromArray(conditions, count, length) : null;
-        Tensor? map = unet.ConditionMapChannels > 0 ? Tensor.FromArray(conditions, count, unet.ConditionMapChannels, unet.ImageSize, unet.ImageSize) : null;
-        return new UNetCondition(Map: map, Vector: vector);
+        Tensor? vector = unet.ConditionVectorLength > 0 && length > 0 ? Tensor.FromArray(conditions, count, length) : null;
+        Tensor? map = unet.ConditionMapChannels > 0 && length > 0 ? Tensor.FromArray(conditions, count, unet.ConditionMapChannels, unet.ImageSize, unet.ImageSize) : null;
+        return new UNetCondition(Map: map, ClassIndex: classIndex, Vector: vector, ClassWeights: classWeights);
     }
 }
