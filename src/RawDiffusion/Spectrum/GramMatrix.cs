@@ -14,7 +14,7 @@ internal static class GramMatrix
     public const int SlabElements = 1 << 22;
 
     /// <summary>Rows/columns of G per block of the blocked symmetric update.</summary>
-    private const int BlockSize = 512;
+    private const int BlockSize = 256;
 
     /// <summary>The Gram matrix (order min(rows, columns), both triangles filled). Throws when the matrix holds NaN or Inf.</summary>
     public static double[] Compute(IMatrixSource source, out int order)

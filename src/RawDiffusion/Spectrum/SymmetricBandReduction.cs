@@ -40,6 +40,7 @@ internal static class SymmetricBandReduction
         var taus = new double[b];
         var betas = new double[b];
         var dots = new double[b];
+        double[][] productScratch = SymmetricThinProduct.Scratch(n);
 
         for (int j = 0; j + b < n - 1; j += b)
         {
@@ -79,7 +80,7 @@ internal static class SymmetricBandReduction
             BuildT(v, nt, k, taus, t, dots);
 
             // Qᵀ A22 Q with Q = I − V T Vᵀ is A22 − W Vᵀ − V Wᵀ where X = A22 V T, W = X − ½ V (Tᵀ Vᵀ X).
-            SymmetricTimes(a, n, r0, v, k, y);
+            SymmetricThinProduct.Multiply(a, n, r0, v, k, y, productScratch);
             CpuGemm.Dgemm(false, false, nt, k, k, 1, y, k, t, k, 0, x, k);
             CpuGemm.Dgemm(true, false, k, k, nt, 1, v, k, x, k, 0, z, k);
             CpuGemm.Dgemm(true, false, k, k, k, 1, t, k, z, k, 0, m, k);
@@ -92,29 +93,6 @@ internal static class SymmetricBandReduction
                 x.AsSpan(p * k, k).CopyTo(right.AsSpan(p * 2 * k + k, k));
             }
             SymmetricRank2kUpdate(a, n, r0, left, right, 2 * k);
-        }
-    }
-
-    /// <summary>Y = S V for the symmetric trailing matrix S = A[r0:, r0:] held in the grid's lower blocks.</summary>
-    private static void SymmetricTimes(double[] a, int n, int r0, double[] v, int k, double[] y)
-    {
-        int nt = n - r0;
-        Array.Clear(y, 0, nt * k);
-        foreach ((int i0, int i1) in Blocks(r0, n))
-        {
-            foreach ((int j0, int j1) in Blocks(r0, n))
-            {
-                if (j0 > i0)
-                {
-                    break;
-                }
-                ReadOnlySpan<double> block = a.AsSpan(i0 * n + j0);
-                CpuGemm.Dgemm(false, false, i1 - i0, k, j1 - j0, 1, block, n, v.AsSpan((j0 - r0) * k), k, 1, y.AsSpan((i0 - r0) * k), k);
-                if (j0 < i0)
-                {
-                    CpuGemm.Dgemm(true, false, j1 - j0, k, i1 - i0, 1, block, n, v.AsSpan((i0 - r0) * k), k, 1, y.AsSpan((j0 - r0) * k), k);
-                }
-            }
         }
     }
 
