@@ -14,7 +14,7 @@ internal static class GramMatrix
     public const int SlabElements = 1 << 22;
 
     /// <summary>Rows of G per GEMM of the lower-triangle update; the diagonal blocks' upper halves are the only extra work.</summary>
-    private const int BlockSize = 256;
+    private const int BlockSize = 128;
 
     /// <summary>
     /// The Gram matrix (order min(rows, columns)) in its lower triangle, which is all the eigensolver reads; the strict
@@ -60,24 +60,34 @@ internal static class GramMatrix
 
     /// <summary>
     /// Adds the lower triangle of B Bᵀ (B order×depth, not transposed) or Bᵀ B (B depth×order, transposed) to G, one
-    /// GEMM per block of rows: the rows [i, i+BlockSize) against columns [0, i+BlockSize), so only the upper halves of
-    /// the diagonal blocks are computed beyond the triangle.
+    /// single-threaded GEMM per block of rows: the rows [i, i+BlockSize) against columns [0, i+BlockSize), so only the
+    /// upper halves of the diagonal blocks are computed beyond the triangle. The blocks are handed out to the cores one
+    /// at a time, largest first, so that on a shared machine a core that is not scheduled holds up at most one block.
     /// </summary>
     private static void AddLowerProduct(double[] gram, int order, double[] b, int depth, bool transposed)
     {
-        for (int i = 0; i < order; i += BlockSize)
+        int blocks = (order + BlockSize - 1) / BlockSize;
+        void Block(int index)
         {
+            // Index 0 is the last (widest) block.
+            int i = (blocks - 1 - index) * BlockSize;
             int rowsI = Math.Min(BlockSize, order - i);
             int columns = i + rowsI;
             Span<double> target = gram.AsSpan((int)((long)i * order));
             if (transposed)
             {
-                CpuGemm.Dgemm(true, false, rowsI, columns, depth, 1, b.AsSpan(i), order, b, order, 1, target, order);
+                CpuGemm.DgemmOnThisThread(true, false, rowsI, columns, depth, 1, b.AsSpan(i), order, b, order, 1, target, order);
             }
             else
             {
-                CpuGemm.Dgemm(false, true, rowsI, columns, depth, 1, b.AsSpan(i * depth), depth, b, depth, 1, target, order);
+                CpuGemm.DgemmOnThisThread(false, true, rowsI, columns, depth, 1, b.AsSpan(i * depth), depth, b, depth, 1, target, order);
             }
         }
+        if (blocks == 1 || Environment.ProcessorCount == 1)
+        {
+            Block(0);
+            return;
+        }
+        Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, Block);
     }
 }

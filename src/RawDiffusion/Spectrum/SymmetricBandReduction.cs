@@ -37,7 +37,7 @@ internal static class SymmetricBandReduction
         var taus = new double[b];
         var betas = new double[b];
         var dots = new double[b];
-        double[][] productScratch = SymmetricThinProduct.Scratch(n);
+        var productWorkspace = new SymmetricThinProduct.Workspace(n);
 
         for (int j = 0; j + b < n - 1; j += b)
         {
@@ -77,7 +77,7 @@ internal static class SymmetricBandReduction
             BuildT(v, nt, k, taus, t, dots);
 
             // Qᵀ A22 Q with Q = I − V T Vᵀ is A22 − W Vᵀ − V Wᵀ where X = A22 V T, W = X − ½ V (Tᵀ Vᵀ X).
-            SymmetricThinProduct.Multiply(a, n, r0, v, k, y, productScratch);
+            SymmetricThinProduct.Multiply(a, n, r0, v, k, y, productWorkspace);
             CpuGemm.Dgemm(false, false, nt, k, k, 1, y, k, t, k, 0, x, k);
             CpuGemm.Dgemm(true, false, k, k, nt, 1, v, k, x, k, 0, z, k);
             CpuGemm.Dgemm(true, false, k, k, k, 1, t, k, z, k, 0, m, k);
@@ -94,18 +94,31 @@ internal static class SymmetricBandReduction
     }
 
     /// <summary>
-    /// S −= L Rᵀ on the lower triangle of S = A[r0:, r0:] (L, R are nt×width), one GEMM per block of rows: rows
-    /// [i, i+BlockSize) against columns [r0, i+BlockSize), so only the upper halves of the diagonal blocks are computed
-    /// beyond the triangle.
+    /// S −= L Rᵀ on the lower triangle of S = A[r0:, r0:] (L, R are nt×width), one single-threaded GEMM per block of
+    /// rows: rows [i, i+BlockSize) against columns [r0, i+BlockSize), so only the upper halves of the diagonal blocks are
+    /// computed beyond the triangle. The blocks are handed out to the cores one at a time, largest first, so that on a
+    /// shared machine a core that is not scheduled holds up no more than one block.
     /// </summary>
     private static void SymmetricRank2kUpdate(double[] a, int n, int r0, double[] left, double[] right, int width)
     {
-        for (int i = r0; i < n; i += BlockSize)
+        int blocks = (n - r0 + BlockSize - 1) / BlockSize;
+        void Block(int index)
         {
+            // Index 0 is the last (widest) block.
+            int i = r0 + (blocks - 1 - index) * BlockSize;
             int rows = Math.Min(BlockSize, n - i);
-            CpuGemm.Dgemm(false, true, rows, i + rows - r0, width, -1, left.AsSpan((i - r0) * width), width,
+            CpuGemm.DgemmOnThisThread(false, true, rows, i + rows - r0, width, -1, left.AsSpan((i - r0) * width), width,
                 right, width, 1, a.AsSpan(i * n + r0), n);
         }
+        if (blocks == 1 || Environment.ProcessorCount == 1)
+        {
+            for (int index = 0; index < blocks; index++)
+            {
+                Block(index);
+            }
+            return;
+        }
+        Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, Block);
     }
 
     /// <summary>Unblocked Householder QR of the column-major nt×b panel (dgeqr2): k reflectors, R above the diagonal.</summary>

@@ -18,52 +18,94 @@ internal static unsafe class SymmetricThinProduct
     /// <summary>Below this many flops the product runs on one thread; splitting it costs more than it saves.</summary>
     private const double MinimumParallelFlops = 4e6;
 
+    private const int ChunksPerThread = 4;
+
     /// <summary>
     /// Y (nt × k, leading dimension k) = S V where S = A[r0:, r0:] (A n×n row-major, lower triangle read) and V is
-    /// nt × k (leading dimension k), nt = n − r0. <paramref name="scratch"/> must come from <see cref="Scratch"/>.
+    /// nt × k (leading dimension k), nt = n − r0.
     /// </summary>
-    public static void Multiply(double[] a, int n, int r0, double[] v, int k, double[] y, double[][] scratch)
+    /// <remarks>
+    /// In parallel the rows are cut into <see cref="ChunksPerThread"/> chunks per core of equal work (row i costs
+    /// i − r0 entries), handed out one at a time, each worker adding into its own Y. On a machine shared with other jobs
+    /// a worker the scheduler has not started yet then leaves its chunks to the others instead of holding up the product.
+    /// </remarks>
+    public static void Multiply(double[] a, int n, int r0, double[] v, int k, double[] y, Workspace workspace)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan(k, MaxWidth);
         int nt = n - r0;
-        double[] padded = scratch[0];
+        double[] padded = workspace.PaddedV;
         for (int p = 0; p < nt; p++)
         {
             v.AsSpan(p * k, k).CopyTo(padded.AsSpan(p * MaxWidth));
             padded.AsSpan(p * MaxWidth + k, MaxWidth - k).Clear();
         }
 
-        // Row i costs about i − r0 entries, so the two threads split the triangle, not the rows, in halves.
-        bool parallel = 2.0 * nt * nt * k >= MinimumParallelFlops && Environment.ProcessorCount > 1;
-        int middle = parallel ? r0 + (int)(nt / Math.Sqrt(2)) : n;
-        if (parallel)
+        var partials = new List<double[]>();
+        if (2.0 * nt * nt * k < MinimumParallelFlops || Environment.ProcessorCount == 1)
         {
-            Parallel.Invoke(
-                () => Rows(a, n, r0, r0, middle, padded, scratch[1]),
-                () => Rows(a, n, r0, middle, n, padded, scratch[2]));
+            double[] sum = workspace.TakeCleared(nt);
+            Rows(a, n, r0, r0, n, padded, sum);
+            partials.Add(sum);
         }
         else
         {
-            Rows(a, n, r0, r0, n, padded, scratch[1]);
+            int chunks = ChunksPerThread * Environment.ProcessorCount;
+            int Boundary(int chunk) => r0 + (int)Math.Round(nt * Math.Sqrt((double)chunk / chunks));
+            Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
+                () => workspace.TakeCleared(nt),
+                (chunk, _, sum) =>
+                {
+                    Rows(a, n, r0, Boundary(chunk), Boundary(chunk + 1), padded, sum);
+                    return sum;
+                },
+                sum =>
+                {
+                    lock (partials)
+                    {
+                        partials.Add(sum);
+                    }
+                });
         }
 
-        // The first thread's rows reach rows below middle only; the second thread's reach every row.
-        double[] first = scratch[1], second = scratch[2];
         for (int p = 0; p < nt; p++)
         {
             for (int c = 0; c < k; c++)
             {
-                y[p * k + c] = (p < middle - r0 ? first[p * MaxWidth + c] : 0) + (parallel ? second[p * MaxWidth + c] : 0);
+                double total = 0;
+                foreach (double[] sum in partials)
+                {
+                    total += sum[p * MaxWidth + c];
+                }
+                y[p * k + c] = total;
             }
+        }
+        foreach (double[] sum in partials)
+        {
+            workspace.Return(sum);
         }
     }
 
-    /// <summary>Work arrays for trailing matrices of up to <paramref name="order"/> rows: padded V and one Y per thread.</summary>
-    public static double[][] Scratch(int order) => [new double[order * MaxWidth], new double[order * MaxWidth], new double[order * MaxWidth]];
+    /// <summary>Work arrays for trailing matrices of up to <c>order</c> rows: V padded to <see cref="MaxWidth"/> columns,
+    /// and one Y per worker, kept for the next product.</summary>
+    public sealed class Workspace(int order)
+    {
+        private readonly System.Collections.Concurrent.ConcurrentBag<double[]> free = [];
+
+        public double[] PaddedV { get; } = new double[order * MaxWidth];
+
+        public double[] TakeCleared(int rows)
+        {
+            double[] sum = free.TryTake(out double[]? kept) ? kept : new double[order * MaxWidth];
+            sum.AsSpan(0, rows * MaxWidth).Clear();
+            return sum;
+        }
+
+        public void Return(double[] sum) => free.Add(sum);
+    }
 
     /// <summary>
-    /// Adds the contributions of rows [start, end) of S (columns r0..row, lower triangle) to Y, which is cleared first
-    /// over rows [r0, end), the only ones these rows reach.
+    /// Adds the contributions of rows [start, end) of S (columns r0..row, lower triangle) to Y; they reach rows
+    /// [r0, end) of Y.
     /// </summary>
     /// <remarks>
     /// Four rows of S at a time: their sums S[i..i+3, j] V[j] stay in 16 zmm accumulators, and Y[j] is loaded and
@@ -73,7 +115,6 @@ internal static unsafe class SymmetricThinProduct
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Rows(double[] matrix, int n, int r0, int start, int end, double[] paddedV, double[] result)
     {
-        result.AsSpan(0, (end - r0) * MaxWidth).Clear();
         fixed (double* a = matrix)
         fixed (double* vBase = paddedV)
         fixed (double* yBase = result)
