@@ -156,10 +156,14 @@ internal static class SpectrumBenchmark
             ScanResult result = ScanInChildProcess(root, scanned, solver.Device.StartsWith("cuda", StringComparison.Ordinal) ? "cuda" : "cpu");
             double largest = result.LargestTensorBytes / 1048576.0;
             double growth = (result.PeakRss - result.RssBefore) / 1048576.0;
-            var table = new ResultTable("layers scanned", "matrices", "time s", "tensors/s", "peak RSS growth MiB", "largest tensor MiB", "peak / largest", "matrices with the 8 planted spikes");
+            // The largest tensor as stored (BF16) is the stricter yardstick; as float32 it would be twice that.
+            var table = new ResultTable("layers scanned", "matrices", "time s", "tensors/s", "peak RSS MiB", "peak RSS growth MiB",
+                "largest tensor as stored MiB", "3x largest MiB", "growth / largest", "matrices with the 8 planted spikes");
             table.AddRow(scanned.ToString(CultureInfo.InvariantCulture), result.Matrices.ToString(CultureInfo.InvariantCulture),
                 result.Seconds.ToString("F1", CultureInfo.InvariantCulture), (result.Matrices / result.Seconds).ToString("F3", CultureInfo.InvariantCulture),
+                (result.PeakRss / 1048576.0).ToString("F0", CultureInfo.InvariantCulture),
                 growth.ToString("F0", CultureInfo.InvariantCulture), largest.ToString("F0", CultureInfo.InvariantCulture),
+                (3 * largest).ToString("F0", CultureInfo.InvariantCulture),
                 (growth / largest).ToString("F2", CultureInfo.InvariantCulture), $"{result.WithPlantedSpikes}/{result.Matrices}");
             AnsiConsole.Write(table.ToConsoleTable("Synthetic Llama-3-8B-shaped BF16 checkpoint"));
             var perModule = new ResultTable("matrix", "shape", "mean s per matrix");
@@ -171,7 +175,9 @@ internal static class SpectrumBenchmark
                 $"A synthetic sharded BF16 checkpoint shaped like Llama-3 8B (q/k/v/o and gate/up/down projections, one shard per tensor, " +
                 $"{writeLayers} of 32 layers written: {bytes / 1073741824.0:F1} GiB in {writeSeconds:F0} s), scanned tensor by tensor from memory-mapped shards " +
                 "by the `spectrum` engine (`SpectrumScan`) in a fresh process, then deleted. Peak RSS growth is that process's high-water mark " +
-                "during the scan minus its RSS just before it (runtime and JIT excluded); it includes the mapped file pages of the tensor being read.",
+                "during the scan minus its RSS just before it (runtime and JIT excluded); it includes the mapped file pages of the tensor being read. " +
+                "It is compared with the largest tensor as stored (BF16), the stricter reading of the issue's \"3x the largest tensor's memory\": " +
+                "the same tensor as float32 is twice as large.",
                 "",
                 table.ToMarkdown(),
                 "",
