@@ -5,18 +5,21 @@ namespace RawDiffusion.Spectrum;
 /// <summary>
 /// The float64 Gram matrix of a matrix's smaller side — A Aᵀ for a wide matrix, Aᵀ A for a tall one — whose
 /// eigenvalues are the squared singular values. The matrix is read in slabs of about <see cref="SlabElements"/> values,
-/// so the memory beyond the Gram matrix itself stays small however large the tensor is, and only the lower blocks of
-/// the symmetric product are computed.
+/// so the memory beyond the Gram matrix itself stays small however large the tensor is, and only the lower triangle of
+/// the symmetric product is computed.
 /// </summary>
 internal static class GramMatrix
 {
     /// <summary>4 Mi float64 values (32 MiB) per slab: wide enough for efficient GEMMs, small next to a large Gram matrix.</summary>
     public const int SlabElements = 1 << 22;
 
-    /// <summary>Rows/columns of G per block of the blocked symmetric update.</summary>
-    private const int BlockSize = 512;
+    /// <summary>Rows of G per GEMM of the lower-triangle update; the diagonal blocks' upper halves are the only extra work.</summary>
+    private const int BlockSize = 128;
 
-    /// <summary>The Gram matrix (order min(rows, columns), both triangles filled). Throws when the matrix holds NaN or Inf.</summary>
+    /// <summary>
+    /// The Gram matrix (order min(rows, columns)) in its lower triangle, which is all the eigensolver reads; the strict
+    /// upper triangle is left unspecified. Throws when the matrix holds NaN or Inf.
+    /// </summary>
     public static double[] Compute(IMatrixSource source, out int order)
     {
         int rows = source.Rows, columns = source.Columns;
@@ -52,38 +55,39 @@ internal static class GramMatrix
                 AddLowerProduct(gram, order, buffer, count, transposed: true);
             }
         }
-        for (int r = 0; r < order; r++)
-        {
-            for (int c = r + 1; c < order; c++)
-            {
-                gram[(long)r * order + c] = gram[(long)c * order + r];
-            }
-        }
         return gram;
     }
 
     /// <summary>
-    /// Adds the lower blocks of B Bᵀ (B order×depth, not transposed) or Bᵀ B (B depth×order, transposed) to G;
-    /// diagonal blocks are computed whole, the strict upper blocks are skipped.
+    /// Adds the lower triangle of B Bᵀ (B order×depth, not transposed) or Bᵀ B (B depth×order, transposed) to G, one
+    /// single-threaded GEMM per block of rows: the rows [i, i+BlockSize) against columns [0, i+BlockSize), so only the
+    /// upper halves of the diagonal blocks are computed beyond the triangle. The blocks are handed out to the cores one
+    /// at a time, largest first, so that on a shared machine a core that is not scheduled holds up at most one block.
     /// </summary>
     private static void AddLowerProduct(double[] gram, int order, double[] b, int depth, bool transposed)
     {
-        for (int i = 0; i < order; i += BlockSize)
+        int blocks = (order + BlockSize - 1) / BlockSize;
+        void Block(int index)
         {
+            // Index 0 is the last (widest) block.
+            int i = (blocks - 1 - index) * BlockSize;
             int rowsI = Math.Min(BlockSize, order - i);
-            for (int j = 0; j <= i; j += BlockSize)
+            int columns = i + rowsI;
+            Span<double> target = gram.AsSpan((int)((long)i * order));
+            if (transposed)
             {
-                int rowsJ = Math.Min(BlockSize, order - j);
-                Span<double> target = gram.AsSpan((int)((long)i * order + j));
-                if (transposed)
-                {
-                    CpuGemm.Dgemm(true, false, rowsI, rowsJ, depth, 1, b.AsSpan(i), order, b.AsSpan(j), order, 1, target, order);
-                }
-                else
-                {
-                    CpuGemm.Dgemm(false, true, rowsI, rowsJ, depth, 1, b.AsSpan(i * depth), depth, b.AsSpan(j * depth), depth, 1, target, order);
-                }
+                CpuGemm.DgemmOnThisThread(true, false, rowsI, columns, depth, 1, b.AsSpan(i), order, b, order, 1, target, order);
+            }
+            else
+            {
+                CpuGemm.DgemmOnThisThread(false, true, rowsI, columns, depth, 1, b.AsSpan(i * depth), depth, b, depth, 1, target, order);
             }
         }
+        if (blocks == 1 || Environment.ProcessorCount == 1)
+        {
+            Block(0);
+            return;
+        }
+        Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, Block);
     }
 }

@@ -5,22 +5,19 @@ namespace RawDiffusion.Spectrum;
 /// <summary>
 /// First stage of the two-stage tridiagonalisation (LAPACK's dsytrd_sy2sb): reduces a full symmetric matrix to a band of
 /// half-width b by blocked Householder QR of one b-column panel at a time, with the two-sided trailing update done as
-/// float64 GEMMs. Unlike the one-stage reduction (half of whose work is matrix-vector products that re-read the whole
+/// a symmetric-times-panel product (<see cref="SymmetricThinProduct"/>) and a rank-2k GEMM update, both on the lower
+/// triangle only. Unlike the one-stage reduction (half of whose work is matrix-vector products that re-read the whole
 /// trailing matrix from memory for every column) all of the O(n³) work here is matrix-matrix.
 /// </summary>
 internal static class SymmetricBandReduction
 {
-    /// <summary>
-    /// The trailing matrix is processed in square blocks on a grid fixed in absolute indices, and only blocks on or below
-    /// the diagonal are read or written: that halves the memory traffic and work of the update, and because the grid
-    /// does not move with the panel, a diagonal block is always updated whole and its upper half stays valid.
-    /// </summary>
-    private const int BlockSize = 512;
+    /// <summary>Rows of the trailing matrix per GEMM of the rank-2k update.</summary>
+    private const int BlockSize = 128;
 
     /// <summary>
-    /// <paramref name="a"/> is n×n row-major and symmetric (both triangles filled). On return its lower band
-    /// (0 ≤ row − column ≤ b) holds a matrix orthogonally similar to the input and everything below the band is zero;
-    /// the strict upper triangle is left unspecified.
+    /// <paramref name="a"/> is n×n row-major and symmetric, read and written in its lower triangle only. On return its
+    /// lower band (0 ≤ row − column ≤ b) holds a matrix orthogonally similar to the input and everything below the band
+    /// is zero; the strict upper triangle is left unspecified.
     /// </summary>
     public static void Reduce(double[] a, int n, int b)
     {
@@ -40,6 +37,7 @@ internal static class SymmetricBandReduction
         var taus = new double[b];
         var betas = new double[b];
         var dots = new double[b];
+        var productWorkspace = new SymmetricThinProduct.Workspace(n);
 
         for (int j = 0; j + b < n - 1; j += b)
         {
@@ -79,7 +77,7 @@ internal static class SymmetricBandReduction
             BuildT(v, nt, k, taus, t, dots);
 
             // Qᵀ A22 Q with Q = I − V T Vᵀ is A22 − W Vᵀ − V Wᵀ where X = A22 V T, W = X − ½ V (Tᵀ Vᵀ X).
-            SymmetricTimes(a, n, r0, v, k, y);
+            SymmetricThinProduct.Multiply(a, n, r0, v, k, y, productWorkspace);
             CpuGemm.Dgemm(false, false, nt, k, k, 1, y, k, t, k, 0, x, k);
             CpuGemm.Dgemm(true, false, k, k, nt, 1, v, k, x, k, 0, z, k);
             CpuGemm.Dgemm(true, false, k, k, k, 1, t, k, z, k, 0, m, k);
@@ -95,53 +93,32 @@ internal static class SymmetricBandReduction
         }
     }
 
-    /// <summary>Y = S V for the symmetric trailing matrix S = A[r0:, r0:] held in the grid's lower blocks.</summary>
-    private static void SymmetricTimes(double[] a, int n, int r0, double[] v, int k, double[] y)
-    {
-        int nt = n - r0;
-        Array.Clear(y, 0, nt * k);
-        foreach ((int i0, int i1) in Blocks(r0, n))
-        {
-            foreach ((int j0, int j1) in Blocks(r0, n))
-            {
-                if (j0 > i0)
-                {
-                    break;
-                }
-                ReadOnlySpan<double> block = a.AsSpan(i0 * n + j0);
-                CpuGemm.Dgemm(false, false, i1 - i0, k, j1 - j0, 1, block, n, v.AsSpan((j0 - r0) * k), k, 1, y.AsSpan((i0 - r0) * k), k);
-                if (j0 < i0)
-                {
-                    CpuGemm.Dgemm(true, false, j1 - j0, k, i1 - i0, 1, block, n, v.AsSpan((i0 - r0) * k), k, 1, y.AsSpan((j0 - r0) * k), k);
-                }
-            }
-        }
-    }
-
-    /// <summary>S −= L Rᵀ on the grid's lower blocks of S = A[r0:, r0:] (L, R are nt×width).</summary>
+    /// <summary>
+    /// S −= L Rᵀ on the lower triangle of S = A[r0:, r0:] (L, R are nt×width), one single-threaded GEMM per block of
+    /// rows: rows [i, i+BlockSize) against columns [r0, i+BlockSize), so only the upper halves of the diagonal blocks are
+    /// computed beyond the triangle. The blocks are handed out to the cores one at a time, largest first, so that on a
+    /// shared machine a core that is not scheduled holds up no more than one block.
+    /// </summary>
     private static void SymmetricRank2kUpdate(double[] a, int n, int r0, double[] left, double[] right, int width)
     {
-        foreach ((int i0, int i1) in Blocks(r0, n))
+        int blocks = (n - r0 + BlockSize - 1) / BlockSize;
+        void Block(int index)
         {
-            foreach ((int j0, int j1) in Blocks(r0, n))
+            // Index 0 is the last (widest) block.
+            int i = r0 + (blocks - 1 - index) * BlockSize;
+            int rows = Math.Min(BlockSize, n - i);
+            CpuGemm.DgemmOnThisThread(false, true, rows, i + rows - r0, width, -1, left.AsSpan((i - r0) * width), width,
+                right, width, 1, a.AsSpan(i * n + r0), n);
+        }
+        if (blocks == 1 || Environment.ProcessorCount == 1)
+        {
+            for (int index = 0; index < blocks; index++)
             {
-                if (j0 > i0)
-                {
-                    break;
-                }
-                CpuGemm.Dgemm(false, true, i1 - i0, j1 - j0, width, -1, left.AsSpan((i0 - r0) * width), width,
-                    right.AsSpan((j0 - r0) * width), width, 1, a.AsSpan(i0 * n + j0), n);
+                Block(index);
             }
+            return;
         }
-    }
-
-    /// <summary>The grid's blocks clipped to [start, end).</summary>
-    private static IEnumerable<(int Start, int End)> Blocks(int start, int end)
-    {
-        for (int s = start; s < end; s = (s / BlockSize + 1) * BlockSize)
-        {
-            yield return (s, Math.Min(end, (s / BlockSize + 1) * BlockSize));
-        }
+        Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, Block);
     }
 
     /// <summary>Unblocked Householder QR of the column-major nt×b panel (dgeqr2): k reflectors, R above the diagonal.</summary>

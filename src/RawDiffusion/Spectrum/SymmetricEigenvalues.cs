@@ -13,7 +13,7 @@ public static class SymmetricEigenvalues
     public static int BandWidthFor(int n) => n <= 96 ? Math.Max(1, n / 8) : 32;
 
     /// <summary>
-    /// Eigenvalues in descending order. <paramref name="a"/> (n×n row-major, symmetric, both triangles) is destroyed.
+    /// Eigenvalues in descending order. <paramref name="a"/> (n×n row-major, symmetric) is read in its lower triangle only, and destroyed.
     /// </summary>
     public static double[] Compute(double[] a, int n)
     {
@@ -24,9 +24,12 @@ public static class SymmetricEigenvalues
         }
         // Work at unit scale so no intermediate square in the reflectors can overflow or underflow.
         double largest = 0;
-        for (long i = 0; i < (long)n * n; i++)
+        for (long r = 0; r < n; r++)
         {
-            largest = Math.Max(largest, Math.Abs(a[i]));
+            foreach (double x in a.AsSpan((int)(r * n), (int)r + 1))
+            {
+                largest = Math.Max(largest, Math.Abs(x));
+            }
         }
         var diagonal = new double[n];
         if (largest == 0)
@@ -34,9 +37,12 @@ public static class SymmetricEigenvalues
             return diagonal;
         }
         double scale = 1 / largest;
-        for (long i = 0; i < (long)n * n; i++)
+        for (long r = 0; r < n; r++)
         {
-            a[i] *= scale;
+            foreach (ref double x in a.AsSpan((int)(r * n), (int)r + 1))
+            {
+                x *= scale;
+            }
         }
 
         int b = BandWidthFor(n);

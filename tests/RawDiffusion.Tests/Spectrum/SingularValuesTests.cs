@@ -15,6 +15,7 @@ public sealed class SingularValuesTests
         { 40, 1 },     // one column
         { 2, 3 },
         { 97, 300 },   // order just above the small-matrix band width rule
+        { 300, 420 },  // several Gram blocks, and the band reduction's symmetric product on two threads
     };
 
     [Theory]

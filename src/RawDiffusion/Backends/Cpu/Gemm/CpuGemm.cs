@@ -85,6 +85,28 @@ internal static unsafe class CpuGemm
         }
     }
 
+    /// <summary>
+    /// <see cref="Dgemm"/> on the calling thread only (the managed kernel; a BLAS keeps its own threading), for callers
+    /// that hand out many products across threads themselves.
+    /// </summary>
+    public static void DgemmOnThisThread(
+        bool transA, bool transB, int m, int n, int k,
+        double alpha, ReadOnlySpan<double> a, int lda, ReadOnlySpan<double> b, int ldb,
+        double beta, Span<double> c, int ldc)
+    {
+        GemmArguments.Validate<double>(transA, transB, m, n, k, a, lda, b, ldb, c, ldc);
+        if (m == 0 || n == 0)
+        {
+            return;
+        }
+        fixed (double* aPointer = a)
+        fixed (double* bPointer = b)
+        fixed (double* cPointer = c)
+        {
+            Run(new GemmOperands<double>(transA, transB, m, n, k, alpha, aPointer, lda, bPointer, ldb, beta, cPointer, ldc), UsesBlas(), maxThreads: 1);
+        }
+    }
+
     public static void SgemmBatched(
         bool transA, bool transB, int m, int n, int k,
         float alpha, ReadOnlySpan<float> a, int lda, long strideA, ReadOnlySpan<float> b, int ldb, long strideB,
