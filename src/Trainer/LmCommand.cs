@@ -153,6 +153,9 @@ internal static class LmCommand
     static bool GenerateAll(LmRun run, StageOptions options, string? domain, ulong seed)
     {
         if (!LayerGeneration.Train(run, options)) return false;
+        var choice = LayerSelection.Select(run);
+        Cli.Log($"generated layers: {choice.Rule}: {string.Join(", ", choice.Tensors.Select(t => t.Name))}");
+        if (LmPlots.SnrByLayer(choice, Path.Combine(run.Folder, "plots", "snr-by-layer.png"))) Cli.Log($"wrote {Path.Combine(run.Folder, "plots", "snr-by-layer.png")}");
         foreach (var d in run.Config.Domains.Where(d => domain == null || d == domain))
             Cli.Log($"{d}: wrote {LayerGeneration.Generate(run, d, seed).Count} candidates under {Path.Combine(LayerGeneration.Folder(run), d)}");
         Plots.LossCurves(Path.Combine(LayerGeneration.Folder(run), "vae.csv"), Path.Combine(run.Folder, "plots", "generation-vae-loss.png"), "chunk VAE: training loss", logScale: true);

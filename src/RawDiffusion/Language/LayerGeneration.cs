@@ -27,7 +27,8 @@ public static class LayerGeneration
     public static bool Train(LmRun run, StageOptions options)
     {
         var g = Section(run);
-        var selected = LayerSelection.Select(run.Config.Model.ToLlama(), g);
+        var choice = LayerSelection.Select(run);
+        var selected = choice.Tensors;
         var members = run.Members();
         foreach (var m in members)
             if (!File.Exists(Path.Combine(m.Folder, Models.Language.LlamaFiles.WeightsFile)))
@@ -37,6 +38,7 @@ public static class LayerGeneration
         var chunks = LmZooChunks.Fit(selected, g.ChunkSize, tensors, domains);
         string folder = Folder(run);
         chunks.Save(folder);
+        SaveSelection(folder, choice);
         var (rows, classes) = chunks.Rows(members.Select((m, i) => (Array.IndexOf(domains, m.Domain), tensors[i])).ToList());
         int n = classes.Length, length = g.ChunkSize;
 
@@ -110,6 +112,21 @@ public static class LayerGeneration
         return true;
     }
 
+    public static string SelectionPath(LmRun run) => Path.Combine(Folder(run), "selection.json");
+
+    /// <summary>selection.json: the rule and every candidate layer's SNR and whether it was chosen (what the report shows).</summary>
+    static void SaveSelection(string folder, LayerChoice choice)
+    {
+        var json = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new { choice.Rule, Selected = choice.Tensors.Select(t => t.Name), choice.Scores },
+            new System.Text.Json.JsonSerializerOptions
+            {
+                WriteIndented = true,
+                PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase,
+                NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+            });
+        AtomicFile.Write(Path.Combine(folder, "selection.json"), s => s.Write(json));
+    }
+
     public static string CandidatePath(LmRun run, string domain, int k) => Path.Combine(Folder(run), domain, $"candidate-{k}.safetensors");
 
     /// <summary>Samples <c>generation.candidates</c> sets of the selected layers for <paramref name="domain"/> and writes them.</summary>
@@ -118,6 +135,10 @@ public static class LayerGeneration
         var g = Section(run);
         string folder = Folder(run);
         var chunks = LmZooChunks.Load(folder);
+        var selected = LayerSelection.Select(run).Tensors;
+        if (!chunks.Layout.Tensors.Select(t => t.Name).SequenceEqual(selected.Select(t => t.Name)))
+            throw new InvalidDataException($"{folder}: the generator was trained on other layers ({string.Join(", ", chunks.Layout.Tensors.Select(t => t.Name))}) than the config selects now; " +
+                                           "train it again in a fresh --out folder");
         int d = Array.IndexOf(chunks.Domains, domain);
         if (d < 0) throw new ArgumentException($"--domain {domain}: the generator was trained on {string.Join(", ", chunks.Domains)}");
         using var vae = new WeightVae(g.Vae, new Generator(0));

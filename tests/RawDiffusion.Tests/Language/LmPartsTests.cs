@@ -69,7 +69,7 @@ public class LmPartsTests
         var config = Tiny;
         var generation = new LmGenerationSection(["self_attn.o_proj", "mlp.down_proj"], [1], 100, new RawDiffusion.Models.VaeConfig(), new RawDiffusion.Models.UNetConfig(),
             new RawDiffusion.Models.DiffusionConfig(), new LmStageTraining(1, 1, 1, 0), new LmStageTraining(1, 1, 1, 0), 1, 1, 1, 1);
-        var selected = LayerSelection.Select(config, generation);
+        var selected = LayerSelection.Select(config, generation, null).Tensors;
         Assert.Equal(["model.layers.1.self_attn.o_proj.weight", "model.layers.1.mlp.down_proj.weight"], selected.Select(s => s.Name));
         Assert.Equal([16, 40], selected[1].Shape);
         var members = Enumerable.Range(0, 3).Select(seed =>
