@@ -130,7 +130,9 @@ public static class LayerGeneration
     public static string CandidatePath(LmRun run, string domain, int k) => Path.Combine(Folder(run), domain, $"candidate-{k}.safetensors");
 
     /// <summary>Samples <c>generation.candidates</c> sets of the selected layers for <paramref name="domain"/> and writes them.</summary>
-    public static IReadOnlyList<string> Generate(LmRun run, string domain, ulong seed)
+    /// <param name="log">Told, per candidate, how many chunks and parameters the pass generated, its time and the
+    /// process's peak resident memory so far.</param>
+    public static IReadOnlyList<string> Generate(LmRun run, string domain, ulong seed, Action<string>? log = null)
     {
         var g = Section(run);
         string folder = Folder(run);
@@ -154,6 +156,7 @@ public static class LayerGeneration
         var paths = new List<string>();
         for (int k = 0; k < g.Candidates; k++)
         {
+            long start = System.Diagnostics.Stopwatch.GetTimestamp();
             float[] vector;
             using (GradMode.NoGrad())
             using (DisposeScope.Enter())
@@ -170,6 +173,9 @@ public static class LayerGeneration
             SafeTensorsWriter.Write(path, chunks.Layout.Tensors.Select(t => new SafeTensorEntry(t.Name, t.Shape.Select(x => (long)x).ToArray(), tensors[t.Name])).ToList(),
                 new Dictionary<string, string> { ["domain"] = domain, ["candidate"] = k.ToString(), ["seed"] = seed.ToString() });
             paths.Add(path);
+            using var process = System.Diagnostics.Process.GetCurrentProcess();
+            log?.Invoke(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"{domain} candidate {k}: {c} chunks, {chunks.Layout.Tensors.Sum(t => t.Numel):N0} parameters in {System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds:F1} s; peak resident memory {process.PeakWorkingSet64 / 1048576.0:F0} MiB"));
         }
         return paths;
     }

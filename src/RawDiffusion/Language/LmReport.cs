@@ -40,6 +40,29 @@ public static class LmReport
         return decisions;
     }
 
+    /// <summary>Before any generator is trained: per domain, validation bits per byte of the base, the fine-tunes (mean over
+    /// seeds, last checkpoint) and the base with <paramref name="selected"/> taken from the first seed's fine-tune: how
+    /// close to the fine-tune a perfect generator of these layers could bring the base.</summary>
+    public static IReadOnlyList<(string Domain, double Base, double FineTune, double Ceiling)> SelectionCeiling(LmRun run, IReadOnlyList<TextDomain> domains,
+                                                                                                               IReadOnlyList<TensorSpec> selected)
+    {
+        int context = run.Config.Model.Context, batch = run.Config.EvalBatchSize;
+        var rows = new List<(string, double, double, double)>();
+        foreach (var d in domains)
+        {
+            double Bpb(LlamaForCausalLM m) => LmEvaluation.BitsPerByte(m, d.ValidTokens, context, batch);
+            using var model = run.LoadBase();
+            double baseBpb = Bpb(model);
+            var last = run.Members(d.Name).GroupBy(m => m.Seed).Select(x => x.Last()).ToList();
+            double tuned = last.Select(m => { using var t = LlamaFiles.Load(m.Folder); return Bpb(t); }).Average();
+            var state = model.StateDict();
+            var tunedLayers = LmZooChunks.ReadSelected(last[0].Folder, selected);
+            foreach (var s in selected) Refine.Assign(state[s.Name], tunedLayers[s.Name]);
+            rows.Add((d.Name, baseBpb, tuned, Bpb(model)));
+        }
+        return rows;
+    }
+
     public static IReadOnlyList<LmReportRow> Evaluate(LmRun run, IReadOnlyList<TextDomain> domains, Action<string>? log = null)
     {
         var g = run.Config.Generation ?? throw new ArgumentException($"{run.ConfigPath}: no 'generation' section");
