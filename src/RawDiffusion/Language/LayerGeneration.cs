@@ -65,16 +65,18 @@ public static class LayerGeneration
                 }, metrics, progress, options.Cancel));
             if (result.Interrupted) return false;
             vae.Eval();
-            using (DisposeScope.Enter()) vae.FitLatentScale(Tensor.FromArray(rows, n, length));
+            // LDM's scale factor: 1/std of the posterior means (unbiased variance, as WeightVae.FitLatentScale takes it).
+            var unscaled = EncodeMeans(vae, rows, n, length);
+            double mean = unscaled.Average(x => (double)x), variance = unscaled.Sum(x => (x - mean) * (x - mean)) / (unscaled.Length - 1);
+            vae.LatentScale.Fill(variance > 0 ? 1 / Math.Sqrt(variance) : 1);
             Checkpoint.Save(Path.Combine(folder, "vae.safetensors"), vae);
         }
         else Checkpoint.Load(Path.Combine(folder, "vae.safetensors"), vae);
         vae.Eval();
 
-        float[] latents;
-        using (GradMode.NoGrad())
-        using (DisposeScope.Enter())
-            latents = (vae.Encode(Tensor.FromArray(rows, n, length)).Mean * vae.LatentScale).ToArray<float>();
+        float scale = vae.LatentScale.ToFloat32Array()[0];
+        var latents = EncodeMeans(vae, rows, n, length);
+        for (int i = 0; i < latents.Length; i++) latents[i] *= scale;
         int z = g.Vae.LatentSize;
         var unetConfig = UNetConfig(g, chunks);
         int[] latentShape = [unetConfig.LatentChannels, unetConfig.ImageSize, unetConfig.ImageSize];
@@ -110,6 +112,24 @@ public static class LayerGeneration
         if (unetResult.Interrupted) return false;
         using (ema.AverageWeights()) Checkpoint.Save(Path.Combine(folder, "unet.safetensors"), unet);
         return true;
+    }
+
+    /// <summary>Rows per encoder or decoder pass: the whole zoo at once would hold gigabytes of activations.</summary>
+    const int PassRows = 256;
+
+    /// <summary>The VAE's posterior means of <paramref name="n"/> rows, unscaled, [n · latent size].</summary>
+    static float[] EncodeMeans(WeightVae vae, float[] rows, int n, int length)
+    {
+        int z = vae.Config.LatentSize;
+        var means = new float[(long)n * z];
+        using var _ = GradMode.NoGrad();
+        for (int start = 0; start < n; start += PassRows)
+        {
+            int count = Math.Min(PassRows, n - start);
+            using var scope = DisposeScope.Enter();
+            vae.Encode(Tensor.FromArray(rows.AsSpan(start * length, count * length).ToArray(), count, length)).Mean.ToFloat32Array().CopyTo(means, (long)start * z);
+        }
+        return means;
     }
 
     public static string SelectionPath(LmRun run) => Path.Combine(Folder(run), "selection.json");
@@ -164,8 +184,14 @@ public static class LayerGeneration
                 var predictor = unet.AsNoisePredictor(new UNetCondition(ClassIndex: Tensor.FromArray(labels, c)));
                 var latents = diffusion.SampleDdim(predictor, [c, unetConfig.LatentChannels, unetConfig.ImageSize, unetConfig.ImageSize],
                     new Generator(seed * 1000 + (ulong)k), g.DdimSteps, 0, g.GuidanceScale);
-                var decoded = vae.Decode((latents * (1.0 / vae.LatentScale.Item())).Reshape([c, .. g.Vae.LatentShape]));
-                vector = decoded.ToFloat32Array();   // [chunks, chunkSize] row-major is the layer-wise vector
+                var unscaled = (latents * (1.0 / vae.LatentScale.Item())).Reshape([c, .. g.Vae.LatentShape]);
+                vector = new float[(long)c * g.ChunkSize];   // [chunks, chunkSize] row-major is the layer-wise vector
+                for (int first = 0; first < c; first += PassRows)
+                {
+                    int count = Math.Min(PassRows, c - first);
+                    using var pass = DisposeScope.Enter();
+                    vae.Decode(unscaled.Slice(0, first, count)).ToFloat32Array().CopyTo(vector, (long)first * g.ChunkSize);
+                }
             }
             var tensors = chunks.Denormalize(vector);
             var path = CandidatePath(run, domain, k);
