@@ -141,7 +141,8 @@ internal static class LmCommand
         var output = OutOption();
         var data = DataOption();
         var ceiling = new Option<bool>("--ceiling") { Description = "Also evaluate, per domain, the base with the selected layers of the domain's fine-tune (needs the zoo)" };
-        var command = new Command("select", "Which layers generation.* selects and why (SNR per layer of the base); the run's config is not changed") { config, output, data, ceiling };
+        var plot = new Option<string?>("--plot") { Description = "Draw the SNR per layer, chosen layers marked, to this PNG" };
+        var command = new Command("select", "Which layers generation.* selects and why (SNR per layer of the base); the run's config is not changed") { config, output, data, ceiling, plot };
         command.SetAction(p => Cli.Guard(_ =>
         {
             var saved = LmRun.Open(p.GetValue(output)!, null);
@@ -157,6 +158,7 @@ internal static class LmCommand
             var selected = choice.Tensors;
             Console.WriteLine(LmReport.SelectionMarkdown(choice, run.Config.Model.Layers));
             Console.WriteLine($"{selected.Count} tensors, {selected.Sum(t => t.Numel):N0} parameters");
+            if (p.GetValue(plot) is { } png && LmPlots.SnrByLayer(choice, png)) Cli.Log($"wrote {png}");
             if (p.GetValue(ceiling))
             {
                 var table = new Table().AddColumns("domain", "base", "fine-tune", "base + fine-tuned layers", "vs fine-tune");

@@ -42,5 +42,5 @@ internal static class LmPlots
         return true;
     }
 
-    static string Wrap(string text) => text.Length <= 110 ? text : text[..110] + "…";
+    static string Wrap(string text) => text.Length <= 90 ? text : text[..90] + "…";
 }

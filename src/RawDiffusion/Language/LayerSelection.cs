@@ -71,7 +71,7 @@ public static class LayerSelection
                 throw new FileNotFoundException($"{baseWeights}: generation.spectrum ranks the base model's layers, but the base weights are missing", baseWeights);
             var report = SpectrumScan.Run(CheckpointMatrices.Open(baseWeights), new CpuSingularValueSolver(), match: "model.layers.");
             entries = report.Matrices.Select(SnrEntry.From).ToList();
-            source = $"the base model ({baseWeights})";
+            source = "the base model";
         }
         var byName = entries.GroupBy(e => e.Name).ToDictionary(x => x.Key, x => x.First());
         var ranked = new List<(string Tensor, string Module, int Layer, double Snr)>();
