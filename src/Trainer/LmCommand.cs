@@ -20,6 +20,7 @@ internal static class LmCommand
         lm.Subcommands.Add(Finetune());
         lm.Subcommands.Add(Eval());
         lm.Subcommands.Add(SampleText());
+        lm.Subcommands.Add(Select());
         lm.Subcommands.Add(GenerateLayers());
         lm.Subcommands.Add(RefineCommand());
         lm.Subcommands.Add(Report());
@@ -134,6 +135,43 @@ internal static class LmCommand
         return command;
     }
 
+    static Command Select()
+    {
+        var config = ConfigOption();
+        var output = OutOption();
+        var data = DataOption();
+        var ceiling = new Option<bool>("--ceiling") { Description = "Also evaluate, per domain, the base with the selected layers of the domain's fine-tune (needs the zoo)" };
+        var plot = new Option<string?>("--plot") { Description = "Draw the SNR per layer, chosen layers marked, to this PNG" };
+        var command = new Command("select", "Which layers generation.* selects and why (SNR per layer of the base); the run's config is not changed") { config, output, data, ceiling, plot };
+        command.SetAction(p => Cli.Guard(_ =>
+        {
+            var saved = LmRun.Open(p.GetValue(output)!, null);
+            var run = saved;
+            if (p.GetValue(config) is { } path)
+            {
+                var other = LmConfig.Load(path);
+                if (other.TrainingJson() != saved.Config.TrainingJson())
+                    throw new ArgumentException($"{path}: other domains, model, base or finetune settings than the run in {saved.Folder}");
+                run = new LmRun(saved.Folder, other);
+            }
+            var choice = LayerSelection.Select(run);
+            var selected = choice.Tensors;
+            Console.WriteLine(LmReport.SelectionMarkdown(choice, run.Config.Model.Layers));
+            Console.WriteLine($"{selected.Count} tensors, {selected.Sum(t => t.Numel):N0} parameters");
+            if (p.GetValue(plot) is { } png && LmPlots.SnrByLayer(choice, png)) Cli.Log($"wrote {png}");
+            if (p.GetValue(ceiling))
+            {
+                var table = new Table().AddColumns("domain", "base", "fine-tune", "base + fine-tuned layers", "vs fine-tune");
+                foreach (var (domain, b, tuned, oracle) in LmReport.SelectionCeiling(run, run.LoadDomains(p.GetValue(data)), selected))
+                    table.AddRow(domain, b.ToString("F4", CultureInfo.InvariantCulture), tuned.ToString("F4", CultureInfo.InvariantCulture),
+                        oracle.ToString("F4", CultureInfo.InvariantCulture), (100 * (oracle / tuned - 1)).ToString("+0.00;-0.00", CultureInfo.InvariantCulture) + "%");
+                AnsiConsole.Write(table);
+            }
+            return 0;
+        }));
+        return command;
+    }
+
     static Command GenerateLayers()
     {
         var config = ConfigOption();
@@ -153,8 +191,11 @@ internal static class LmCommand
     static bool GenerateAll(LmRun run, StageOptions options, string? domain, ulong seed)
     {
         if (!LayerGeneration.Train(run, options)) return false;
+        var choice = LayerSelection.Select(run);
+        Cli.Log($"generated layers: {choice.Rule}: {string.Join(", ", choice.Tensors.Select(t => t.Name))}");
+        if (LmPlots.SnrByLayer(choice, Path.Combine(run.Folder, "plots", "snr-by-layer.png"))) Cli.Log($"wrote {Path.Combine(run.Folder, "plots", "snr-by-layer.png")}");
         foreach (var d in run.Config.Domains.Where(d => domain == null || d == domain))
-            Cli.Log($"{d}: wrote {LayerGeneration.Generate(run, d, seed).Count} candidates under {Path.Combine(LayerGeneration.Folder(run), d)}");
+            Cli.Log($"{d}: wrote {LayerGeneration.Generate(run, d, seed, Cli.Log).Count} candidates under {Path.Combine(LayerGeneration.Folder(run), d)}");
         Plots.LossCurves(Path.Combine(LayerGeneration.Folder(run), "vae.csv"), Path.Combine(run.Folder, "plots", "generation-vae-loss.png"), "chunk VAE: training loss", logScale: true);
         Plots.LossCurves(Path.Combine(LayerGeneration.Folder(run), "unet.csv"), Path.Combine(run.Folder, "plots", "generation-unet-loss.png"), "chunk UNet: training loss", logScale: true);
         return true;

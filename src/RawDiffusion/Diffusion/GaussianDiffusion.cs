@@ -45,11 +45,17 @@ public sealed class GaussianDiffusion(NoiseSchedule schedule)
         var x = Start(shape, generator, backend, start);
         for (int t = Schedule.Steps - 1; t >= 0; t--)
         {
-            var eps = Guided(model, x, t, guidanceScale);
-            double ab = Schedule.AlphasCumprod[t], beta = Schedule.Betas[t];
-            // Posterior mean from ε: (x_t − β_t/sqrt(1 − ᾱ_t)·ε) / sqrt(α_t).
-            var mean = (x - eps * (beta / Math.Sqrt(1 - ab))) * (1 / Math.Sqrt(1 - beta));
-            var next = t > 0 ? mean + Tensor.Randn(shape, generator, backend: x.Backend) * Math.Sqrt(Schedule.PosteriorVariance[t]) : mean;
+            Tensor next;
+            // One scope per step: a caller's scope around the whole loop would otherwise hold every step's network
+            // activations until the end (gigabytes for a few hundred latents).
+            using (var step = DisposeScope.Enter())
+            {
+                var eps = Guided(model, x, t, guidanceScale);
+                double ab = Schedule.AlphasCumprod[t], beta = Schedule.Betas[t];
+                // Posterior mean from ε: (x_t − β_t/sqrt(1 − ᾱ_t)·ε) / sqrt(α_t).
+                var mean = (x - eps * (beta / Math.Sqrt(1 - ab))) * (1 / Math.Sqrt(1 - beta));
+                next = step.MoveToOuter(t > 0 ? mean + Tensor.Randn(shape, generator, backend: x.Backend) * Math.Sqrt(Schedule.PosteriorVariance[t]) : mean);
+            }
             x.Dispose();
             x = next;
         }
@@ -72,11 +78,16 @@ public sealed class GaussianDiffusion(NoiseSchedule schedule)
             int t = timesteps[i];
             int prev = i + 1 < timesteps.Length ? timesteps[i + 1] : -1;
             double ab = Schedule.AlphasCumprod[t], abPrev = prev >= 0 ? Schedule.AlphasCumprod[prev] : 1;
-            var eps = Guided(model, x, t, guidanceScale);
-            var x0 = (x - eps * Math.Sqrt(1 - ab)) * (1 / Math.Sqrt(ab));
-            double sigma = eta * Math.Sqrt((1 - abPrev) / (1 - ab) * (1 - ab / abPrev));
-            var next = x0 * Math.Sqrt(abPrev) + eps * Math.Sqrt(Math.Max(1 - abPrev - sigma * sigma, 0));
-            if (sigma > 0) next = next + Tensor.Randn(shape, generator, backend: x.Backend) * sigma;
+            Tensor next;
+            using (var step = DisposeScope.Enter())   // one scope per step, as in SampleDdpm
+            {
+                var eps = Guided(model, x, t, guidanceScale);
+                var x0 = (x - eps * Math.Sqrt(1 - ab)) * (1 / Math.Sqrt(ab));
+                double sigma = eta * Math.Sqrt((1 - abPrev) / (1 - ab) * (1 - ab / abPrev));
+                next = x0 * Math.Sqrt(abPrev) + eps * Math.Sqrt(Math.Max(1 - abPrev - sigma * sigma, 0));
+                if (sigma > 0) next = next + Tensor.Randn(shape, generator, backend: x.Backend) * sigma;
+                step.MoveToOuter(next);
+            }
             x.Dispose();
             x = next;
         }

@@ -27,7 +27,8 @@ public static class LayerGeneration
     public static bool Train(LmRun run, StageOptions options)
     {
         var g = Section(run);
-        var selected = LayerSelection.Select(run.Config.Model.ToLlama(), g);
+        var choice = LayerSelection.Select(run);
+        var selected = choice.Tensors;
         var members = run.Members();
         foreach (var m in members)
             if (!File.Exists(Path.Combine(m.Folder, Models.Language.LlamaFiles.WeightsFile)))
@@ -37,6 +38,7 @@ public static class LayerGeneration
         var chunks = LmZooChunks.Fit(selected, g.ChunkSize, tensors, domains);
         string folder = Folder(run);
         chunks.Save(folder);
+        SaveSelection(folder, choice);
         var (rows, classes) = chunks.Rows(members.Select((m, i) => (Array.IndexOf(domains, m.Domain), tensors[i])).ToList());
         int n = classes.Length, length = g.ChunkSize;
 
@@ -63,16 +65,18 @@ public static class LayerGeneration
                 }, metrics, progress, options.Cancel));
             if (result.Interrupted) return false;
             vae.Eval();
-            using (DisposeScope.Enter()) vae.FitLatentScale(Tensor.FromArray(rows, n, length));
+            // LDM's scale factor: 1/std of the posterior means (unbiased variance, as WeightVae.FitLatentScale takes it).
+            var unscaled = EncodeMeans(vae, rows, n, length);
+            double mean = unscaled.Average(x => (double)x), variance = unscaled.Sum(x => (x - mean) * (x - mean)) / (unscaled.Length - 1);
+            vae.LatentScale.Fill(variance > 0 ? 1 / Math.Sqrt(variance) : 1);
             Checkpoint.Save(Path.Combine(folder, "vae.safetensors"), vae);
         }
         else Checkpoint.Load(Path.Combine(folder, "vae.safetensors"), vae);
         vae.Eval();
 
-        float[] latents;
-        using (GradMode.NoGrad())
-        using (DisposeScope.Enter())
-            latents = (vae.Encode(Tensor.FromArray(rows, n, length)).Mean * vae.LatentScale).ToArray<float>();
+        float scale = vae.LatentScale.ToFloat32Array()[0];
+        var latents = EncodeMeans(vae, rows, n, length);
+        for (int i = 0; i < latents.Length; i++) latents[i] *= scale;
         int z = g.Vae.LatentSize;
         var unetConfig = UNetConfig(g, chunks);
         int[] latentShape = [unetConfig.LatentChannels, unetConfig.ImageSize, unetConfig.ImageSize];
@@ -110,14 +114,53 @@ public static class LayerGeneration
         return true;
     }
 
+    /// <summary>Rows per encoder or decoder pass: the whole zoo at once would hold gigabytes of activations.</summary>
+    const int PassRows = 256;
+
+    /// <summary>The VAE's posterior means of <paramref name="n"/> rows, unscaled, [n · latent size].</summary>
+    static float[] EncodeMeans(WeightVae vae, float[] rows, int n, int length)
+    {
+        int z = vae.Config.LatentSize;
+        var means = new float[(long)n * z];
+        using var _ = GradMode.NoGrad();
+        for (int start = 0; start < n; start += PassRows)
+        {
+            int count = Math.Min(PassRows, n - start);
+            using var scope = DisposeScope.Enter();
+            vae.Encode(Tensor.FromArray(rows.AsSpan(start * length, count * length).ToArray(), count, length)).Mean.ToFloat32Array().CopyTo(means, (long)start * z);
+        }
+        return means;
+    }
+
+    public static string SelectionPath(LmRun run) => Path.Combine(Folder(run), "selection.json");
+
+    /// <summary>selection.json: the rule and every candidate layer's SNR and whether it was chosen (what the report shows).</summary>
+    static void SaveSelection(string folder, LayerChoice choice)
+    {
+        var json = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new { choice.Rule, Selected = choice.Tensors.Select(t => t.Name), choice.Scores },
+            new System.Text.Json.JsonSerializerOptions
+            {
+                WriteIndented = true,
+                PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase,
+                NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+            });
+        AtomicFile.Write(Path.Combine(folder, "selection.json"), s => s.Write(json));
+    }
+
     public static string CandidatePath(LmRun run, string domain, int k) => Path.Combine(Folder(run), domain, $"candidate-{k}.safetensors");
 
     /// <summary>Samples <c>generation.candidates</c> sets of the selected layers for <paramref name="domain"/> and writes them.</summary>
-    public static IReadOnlyList<string> Generate(LmRun run, string domain, ulong seed)
+    /// <param name="log">Told, per candidate, how many chunks and parameters the pass generated, its time and the
+    /// process's peak resident memory so far.</param>
+    public static IReadOnlyList<string> Generate(LmRun run, string domain, ulong seed, Action<string>? log = null)
     {
         var g = Section(run);
         string folder = Folder(run);
         var chunks = LmZooChunks.Load(folder);
+        var selected = LayerSelection.Select(run).Tensors;
+        if (!chunks.Layout.Tensors.Select(t => t.Name).SequenceEqual(selected.Select(t => t.Name)))
+            throw new InvalidDataException($"{folder}: the generator was trained on other layers ({string.Join(", ", chunks.Layout.Tensors.Select(t => t.Name))}) than the config selects now; " +
+                                           "train it again in a fresh --out folder");
         int d = Array.IndexOf(chunks.Domains, domain);
         if (d < 0) throw new ArgumentException($"--domain {domain}: the generator was trained on {string.Join(", ", chunks.Domains)}");
         using var vae = new WeightVae(g.Vae, new Generator(0));
@@ -133,6 +176,7 @@ public static class LayerGeneration
         var paths = new List<string>();
         for (int k = 0; k < g.Candidates; k++)
         {
+            long start = System.Diagnostics.Stopwatch.GetTimestamp();
             float[] vector;
             using (GradMode.NoGrad())
             using (DisposeScope.Enter())
@@ -140,8 +184,14 @@ public static class LayerGeneration
                 var predictor = unet.AsNoisePredictor(new UNetCondition(ClassIndex: Tensor.FromArray(labels, c)));
                 var latents = diffusion.SampleDdim(predictor, [c, unetConfig.LatentChannels, unetConfig.ImageSize, unetConfig.ImageSize],
                     new Generator(seed * 1000 + (ulong)k), g.DdimSteps, 0, g.GuidanceScale);
-                var decoded = vae.Decode((latents * (1.0 / vae.LatentScale.Item())).Reshape([c, .. g.Vae.LatentShape]));
-                vector = decoded.ToFloat32Array();   // [chunks, chunkSize] row-major is the layer-wise vector
+                var unscaled = (latents * (1.0 / vae.LatentScale.Item())).Reshape([c, .. g.Vae.LatentShape]);
+                vector = new float[(long)c * g.ChunkSize];   // [chunks, chunkSize] row-major is the layer-wise vector
+                for (int first = 0; first < c; first += PassRows)
+                {
+                    int count = Math.Min(PassRows, c - first);
+                    using var pass = DisposeScope.Enter();
+                    vae.Decode(unscaled.Slice(0, first, count)).ToFloat32Array().CopyTo(vector, (long)first * g.ChunkSize);
+                }
             }
             var tensors = chunks.Denormalize(vector);
             var path = CandidatePath(run, domain, k);
@@ -149,6 +199,9 @@ public static class LayerGeneration
             SafeTensorsWriter.Write(path, chunks.Layout.Tensors.Select(t => new SafeTensorEntry(t.Name, t.Shape.Select(x => (long)x).ToArray(), tensors[t.Name])).ToList(),
                 new Dictionary<string, string> { ["domain"] = domain, ["candidate"] = k.ToString(), ["seed"] = seed.ToString() });
             paths.Add(path);
+            using var process = System.Diagnostics.Process.GetCurrentProcess();
+            log?.Invoke(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"{domain} candidate {k}: {c} chunks, {chunks.Layout.Tensors.Sum(t => t.Numel):N0} parameters in {System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds:F1} s; peak resident memory {process.PeakWorkingSet64 / 1048576.0:F0} MiB"));
         }
         return paths;
     }

@@ -22,10 +22,19 @@ public sealed record LmFinetuneSection(LmTrainingSection Training, ulong[] Seeds
 /// <summary>Steps, batch, learning rate (AdamW, constant), checkpoint interval and seed of a generator stage.</summary>
 public sealed record LmStageTraining(int Steps, int BatchSize, double LearningRate, int CheckpointEvery, ulong Seed = 1);
 
+/// <summary>Layer selection by Marchenko–Pastur SNR (<see cref="LayerSelection"/>): the top <see cref="TopPercent"/>% of
+/// the layers of each module type, ranked by <see cref="RankBy"/> ("spectrum": Spectrum's SNR; "paper": D2NWG Eq. 8), on
+/// the base model, or as read from <see cref="File"/> (an snr.json or unfrozen_parameters.yaml of the spectrum command;
+/// a relative path is taken from the current directory).</summary>
+public sealed record LmSpectrumSection(double TopPercent, string RankBy = "spectrum", string? File = null)
+{
+    public Spectrum.SnrFormula Formula => RankBy == "paper" ? Spectrum.SnrFormula.Paper : Spectrum.SnrFormula.Spectrum;
+}
+
 /// <summary>Chunk-wise generation of selected layers and Algorithm 1:
 /// <list type="bullet">
 /// <item><see cref="Modules"/>: the module types whose weights are generated (e.g. "mlp.down_proj"), in the decoder layers
-/// <see cref="Layers"/> (all when null);</item>
+/// <see cref="Layers"/> (all when null); with <see cref="Spectrum"/>, the top P% of each module type's layers by SNR instead;</item>
 /// <item>the selected tensors are cut layer-wise into chunks of <see cref="ChunkSize"/>, z-scored (per-parameter zoo mean,
 /// per-tensor std), and a weight VAE (<see cref="Vae"/>, vector length = chunk size) and a latent UNet (<see cref="UNet"/>,
 /// class = domain × chunks + chunk) are trained on them;</item>
@@ -35,7 +44,8 @@ public sealed record LmStageTraining(int Steps, int BatchSize, double LearningRa
 /// </list></summary>
 public sealed record LmGenerationSection(string[] Modules, int[]? Layers, int ChunkSize, Models.VaeConfig Vae, Models.UNetConfig UNet,
                                          Models.DiffusionConfig Diffusion, LmStageTraining VaeTraining, LmStageTraining UNetTraining,
-                                         int Candidates, int DdimSteps, double GuidanceScale, int SelectionDocuments);
+                                         int Candidates, int DdimSteps, double GuidanceScale, int SelectionDocuments,
+                                         LmSpectrumSection? Spectrum = null);
 
 /// <summary>configs/lm.json: domains, network, base training, fine-tuning (the zoo), evaluation and layer generation.</summary>
 public sealed record LmConfig(string[] Domains, LmModelSection Model, LmTrainingSection Base, LmFinetuneSection Finetune, int EvalBatchSize = 16,
@@ -93,6 +103,13 @@ public sealed record LmConfig(string[] Domains, LmModelSection Model, LmTraining
                 throw new ArgumentException($"{source}: generation.modules must name module types among {string.Join(", ", LayerSelection.ModuleTypes)}");
             if (g.Layers != null && (g.Layers.Length == 0 || g.Layers.Any(l => l < 0 || l >= Model.Layers) || g.Layers.Distinct().Count() != g.Layers.Length))
                 throw new ArgumentException($"{source}: generation.layers must list distinct decoder layers in [0, {Model.Layers})");
+            if (g.Spectrum is { } s)
+            {
+                if (g.Layers != null) throw new ArgumentException($"{source}: generation.layers must be null when generation.spectrum ranks the layers");
+                if (!(s.TopPercent > 0 && s.TopPercent <= 100)) throw new ArgumentException($"{source}: generation.spectrum.topPercent must be in (0, 100]");
+                if (s.RankBy is not ("spectrum" or "paper")) throw new ArgumentException($"{source}: generation.spectrum.rankBy must be \"spectrum\" or \"paper\", not \"{s.RankBy}\"");
+                if (s.File is { Length: 0 }) throw new ArgumentException($"{source}: generation.spectrum.file must be a path or null");
+            }
             if (g.ChunkSize < 1) throw new ArgumentException($"{source}: generation.chunkSize must be at least 1");
             g.Vae.Validate($"{source}: generation.vae");
             g.UNet.Validate($"{source}: generation.unet");

@@ -29,7 +29,7 @@ public static class LmReport
     public static IReadOnlyList<RefineDecision> RefineDomain(LmRun run, TextDomain domain, Action<RefineDecision>? onDecision = null)
     {
         var g = run.Config.Generation ?? throw new ArgumentException($"{run.ConfigPath}: no 'generation' section");
-        var selected = LayerSelection.Select(run.Config.Model.ToLlama(), g);
+        var selected = LayerSelection.Select(run).Tensors;
         var candidates = Enumerable.Range(0, g.Candidates).Select(k => (IReadOnlyDictionary<string, float[]>)LayerGeneration.ReadCandidate(
             File.Exists(LayerGeneration.CandidatePath(run, domain.Name, k)) ? LayerGeneration.CandidatePath(run, domain.Name, k)
                 : throw new FileNotFoundException($"{LayerGeneration.CandidatePath(run, domain.Name, k)}: run `lm generate-layers --out {run.Folder}` first"), selected)).ToList();
@@ -40,10 +40,33 @@ public static class LmReport
         return decisions;
     }
 
+    /// <summary>Before any generator is trained: per domain, validation bits per byte of the base, the fine-tunes (mean over
+    /// seeds, last checkpoint) and the base with <paramref name="selected"/> taken from the first seed's fine-tune: how
+    /// close to the fine-tune a perfect generator of these layers could bring the base.</summary>
+    public static IReadOnlyList<(string Domain, double Base, double FineTune, double Ceiling)> SelectionCeiling(LmRun run, IReadOnlyList<TextDomain> domains,
+                                                                                                               IReadOnlyList<TensorSpec> selected)
+    {
+        int context = run.Config.Model.Context, batch = run.Config.EvalBatchSize;
+        var rows = new List<(string, double, double, double)>();
+        foreach (var d in domains)
+        {
+            double Bpb(LlamaForCausalLM m) => LmEvaluation.BitsPerByte(m, d.ValidTokens, context, batch);
+            using var model = run.LoadBase();
+            double baseBpb = Bpb(model);
+            var last = run.Members(d.Name).GroupBy(m => m.Seed).Select(x => x.Last()).ToList();
+            double tuned = last.Select(m => { using var t = LlamaFiles.Load(m.Folder); return Bpb(t); }).Average();
+            var state = model.StateDict();
+            var tunedLayers = LmZooChunks.ReadSelected(last[0].Folder, selected);
+            foreach (var s in selected) Refine.Assign(state[s.Name], tunedLayers[s.Name]);
+            rows.Add((d.Name, baseBpb, tuned, Bpb(model)));
+        }
+        return rows;
+    }
+
     public static IReadOnlyList<LmReportRow> Evaluate(LmRun run, IReadOnlyList<TextDomain> domains, Action<string>? log = null)
     {
         var g = run.Config.Generation ?? throw new ArgumentException($"{run.ConfigPath}: no 'generation' section");
-        var selected = LayerSelection.Select(run.Config.Model.ToLlama(), g);
+        var selected = LayerSelection.Select(run).Tensors;
         int context = run.Config.Model.Context, batch = run.Config.EvalBatchSize;
         var rows = new List<LmReportRow>();
         foreach (var d in domains)
@@ -76,10 +99,11 @@ public static class LmReport
     public static string Markdown(LmRun run, IReadOnlyList<LmReportRow> rows)
     {
         var g = run.Config.Generation!;
-        var selected = LayerSelection.Select(run.Config.Model.ToLlama(), g);
+        var choice = LayerSelection.Select(run);
+        var selected = choice.Tensors;
         var sb = new StringBuilder();
-        sb.AppendLine($"Generated layers: {selected.Count} tensors ({string.Join(", ", g.Modules)} in layers {string.Join(", ", g.Layers ?? Enumerable.Range(0, run.Config.Model.Layers).ToArray())}), " +
-                      $"{selected.Sum(s => s.Numel):N0} parameters in {WeightVectorizer.LayerWise(selected, g.ChunkSize).ChunkCount} chunks of {g.ChunkSize}; K = {g.Candidates} candidates per domain.");
+        sb.AppendLine($"Generated layers: {selected.Count} tensors, {selected.Sum(s => s.Numel):N0} parameters in " +
+                      $"{WeightVectorizer.LayerWise(selected, g.ChunkSize).ChunkCount} chunks of {g.ChunkSize}; K = {g.Candidates} candidates per domain.");
         sb.AppendLine();
         sb.AppendLine("| domain | valid bytes | base | fine-tune (mean of seeds) | base + generated layers | generated + refine (accepted/steps) | random re-init control | base + fine-tuned layers (ceiling) | generated vs fine-tune | refine vs base |");
         sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
@@ -90,6 +114,34 @@ public static class LmReport
         sb.AppendLine("Validation bits per byte (lower is better) on each domain's held-out text (`valid.txt`). Refine selects on the domain's last " +
                       $"{g.SelectionDocuments} training documents, not on the validation text. " +
                       "The ceiling column puts the fine-tune's own weights (seed " + run.Config.Finetune.Seeds[0] + ", last checkpoint) into the selected layers of the base: no generator of these layers alone can do better than that.");
+        sb.AppendLine();
+        sb.Append(SelectionMarkdown(choice, run.Config.Model.Layers));
+        return sb.ToString();
+    }
+
+    /// <summary>Which layers were chosen and why: the rule, then per module type each layer's SNR (chosen ones in bold).</summary>
+    public static string SelectionMarkdown(LayerChoice choice, int layers)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine($"Layer selection: {choice.Rule}.");
+        sb.AppendLine();
+        sb.AppendLine("| module type | " + string.Join(" | ", Enumerable.Range(0, layers).Select(l => $"layer {l}")) + " |");
+        sb.AppendLine("|---|" + string.Concat(Enumerable.Repeat("---:|", layers)));
+        foreach (var type in choice.Scores.GroupBy(s => s.ModuleType))
+        {
+            var cells = Enumerable.Range(0, layers).Select(l =>
+            {
+                var score = type.FirstOrDefault(s => s.Layer == l);
+                if (score == null) return "";
+                string value = double.IsNaN(score.Snr) ? (score.Selected ? "chosen" : "-") : score.Snr.ToString("G4", CultureInfo.InvariantCulture);
+                return score.Selected && !double.IsNaN(score.Snr) ? $"**{value}**" : value;
+            });
+            sb.AppendLine($"| {type.Key} | {string.Join(" | ", cells)} |");
+        }
+        sb.AppendLine();
+        sb.AppendLine(choice.Scores.Any(s => !double.IsNaN(s.Snr))
+            ? "Each cell is the layer's SNR; the chosen layers are in bold."
+            : "The selection does not rank by SNR; the chosen layers are marked.");
         return sb.ToString();
     }
 

@@ -69,7 +69,7 @@ public class LmPartsTests
         var config = Tiny;
         var generation = new LmGenerationSection(["self_attn.o_proj", "mlp.down_proj"], [1], 100, new RawDiffusion.Models.VaeConfig(), new RawDiffusion.Models.UNetConfig(),
             new RawDiffusion.Models.DiffusionConfig(), new LmStageTraining(1, 1, 1, 0), new LmStageTraining(1, 1, 1, 0), 1, 1, 1, 1);
-        var selected = LayerSelection.Select(config, generation);
+        var selected = LayerSelection.Select(config, generation, null).Tensors;
         Assert.Equal(["model.layers.1.self_attn.o_proj.weight", "model.layers.1.mlp.down_proj.weight"], selected.Select(s => s.Name));
         Assert.Equal([16, 40], selected[1].Shape);
         var members = Enumerable.Range(0, 3).Select(seed =>
@@ -117,7 +117,7 @@ public class LmPartsTests
     [Fact]
     public void ConfigsParseAndRejectMismatchedGenerators()
     {
-        foreach (var name in new[] { "lm.json", "lm-tiny.json" })
+        foreach (var name in new[] { "lm.json", "lm-tiny.json", "lm-scale.json" })
             LmConfig.Load(Path.Combine(RepositoryConfigs(), name));
         var json = File.ReadAllText(Path.Combine(RepositoryConfigs(), "lm-tiny.json"));
         var ex = Assert.Throws<ArgumentException>(() => LmConfig.Parse(json.Replace("\"chunkSize\": 256", "\"chunkSize\": 300"), "t.json"));
@@ -125,6 +125,12 @@ public class LmPartsTests
         Assert.Contains("vectorLength", ex.Message);
         ex = Assert.Throws<ArgumentException>(() => LmConfig.Parse(json.Replace("\"mlp.down_proj\"", "\"mlp.nope\""), "t.json"));
         Assert.Contains("generation.modules", ex.Message);
+        ex = Assert.Throws<ArgumentException>(() => LmConfig.Parse(json.Replace("\"rankBy\": \"spectrum\"", "\"rankBy\": \"loudest\""), "t.json"));
+        Assert.Contains("generation.spectrum.rankBy", ex.Message);
+        ex = Assert.Throws<ArgumentException>(() => LmConfig.Parse(json.Replace("\"topPercent\": 50", "\"topPercent\": 0"), "t.json"));
+        Assert.Contains("generation.spectrum.topPercent", ex.Message);
+        ex = Assert.Throws<ArgumentException>(() => LmConfig.Parse(json.Replace("\"layers\": null", "\"layers\": [0]"), "t.json"));
+        Assert.Contains("generation.layers must be null", ex.Message);
         ex = Assert.Throws<ArgumentException>(() => LmConfig.Parse(json.Replace("\"evalBatchSize\"", "\"evalBatch\""), "t.json"));
         Assert.Contains("evalBatch", ex.Message);
     }

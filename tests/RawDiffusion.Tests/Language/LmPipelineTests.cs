@@ -33,7 +33,7 @@ public class LmPipelineTests
             Assert.True(LayerGeneration.Train(run, options));
             foreach (var d in config.Domains) Assert.Equal(3, LayerGeneration.Generate(run, d, 1).Count);
 
-            var selected = LayerSelection.Select(config.Model.ToLlama(), config.Generation!);
+            var selected = LayerSelection.Select(run).Tensors;
             foreach (var d in domains)
             {
                 var decisions = LmReport.RefineDomain(run, d);
