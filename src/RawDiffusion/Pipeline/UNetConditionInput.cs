@@ -13,13 +13,13 @@ public static class UNetConditionInput
     /// <summary>Throws naming the config fields unless the UNet takes conditions of <paramref name="length"/> values.</summary>
     public static void Check(UNetConfig unet, int length, string what)
     {
-        int map = unet.ConditionMapChannels * unet.ImageSize * unet.ImageSize;
+        int spatial = unet.SpatialShape.Aggregate(1, (a, b) => a * b), map = unet.ConditionMapChannels * spatial;
         if (unet.ConditionVectorLength == 0 && unet.ConditionMapChannels == 0)
-            throw new ArgumentException($"model.unet takes no condition: set model.unet.conditionVectorLength to {length} or model.unet.conditionMapChannels so that channels x imageSize^2 = {length} ({what})");
+            throw new ArgumentException($"model.unet takes no condition: set model.unet.conditionVectorLength to {length} or model.unet.conditionMapChannels so that channels x the latent's positions = {length} ({what})");
         if (unet.ConditionVectorLength != 0 && unet.ConditionVectorLength != length)
             throw new ArgumentException($"model.unet.conditionVectorLength {unet.ConditionVectorLength} must be {length} ({what}), or 0 when the condition enters as a map");
         if (unet.ConditionMapChannels != 0 && map != length)
-            throw new ArgumentException($"model.unet.conditionMapChannels {unet.ConditionMapChannels} x imageSize^2 {unet.ImageSize * unet.ImageSize} = {map} must be {length} ({what}), or 0 when the condition enters as a vector");
+            throw new ArgumentException($"model.unet.conditionMapChannels {unet.ConditionMapChannels} x the latent's {spatial} positions = {map} must be {length} ({what}), or 0 when the condition enters as a vector");
     }
 
     /// <summary>The UNet condition of <paramref name="count"/> condition vectors [count, length] (length 0: none), with
@@ -28,7 +28,7 @@ public static class UNetConditionInput
     {
         int length = conditions.Length / count;
         Tensor? vector = unet.ConditionVectorLength > 0 && length > 0 ? Tensor.FromArray(conditions, count, length) : null;
-        Tensor? map = unet.ConditionMapChannels > 0 && length > 0 ? Tensor.FromArray(conditions, count, unet.ConditionMapChannels, unet.ImageSize, unet.ImageSize) : null;
+        Tensor? map = unet.ConditionMapChannels > 0 && length > 0 ? Tensor.FromArray(conditions, [count, unet.ConditionMapChannels, .. unet.SpatialShape]) : null;
         return new UNetCondition(Map: map, ClassIndex: classIndex, Vector: vector, ClassWeights: classWeights);
     }
 }

@@ -105,7 +105,7 @@ public sealed class WeightGenerator : IDisposable
         }
         var u = Config.Model.UNet;
         var predictor = unet.AsNoisePredictor(UNetConditionInput.Of(u, condition, vectors, index, weights));
-        int[] shape = [vectors, u.LatentChannels, u.ImageSize, u.ImageSize];
+        int[] shape = [vectors, .. u.InputShape];
         var start = sampling.RowNoise == "shared" ? SharedNoise(samples, perSample, shape, generator) : null;
         var latents = sampling.Sampler == "ddpm"
             ? diffusion.SampleDdpm(predictor, shape, generator, sampling.Guidance, start: start)
