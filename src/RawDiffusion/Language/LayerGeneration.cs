@@ -75,7 +75,7 @@ public static class LayerGeneration
             latents = (vae.Encode(Tensor.FromArray(rows, n, length)).Mean * vae.LatentScale).ToArray<float>();
         int z = g.Vae.LatentSize;
         var unetConfig = UNetConfig(g, chunks);
-        int[] latentShape = [unetConfig.LatentChannels, unetConfig.ImageSize, unetConfig.ImageSize];
+        int[] latentShape = unetConfig.InputShape;
         if (File.Exists(Path.Combine(folder, "unet.safetensors"))) return true;
         using var unet = new UNet(unetConfig, new Generator(g.UNetTraining.Seed));
         using var unetOptimizer = new AdamW(unet.Parameters(), g.UNetTraining.LearningRate);
@@ -138,7 +138,7 @@ public static class LayerGeneration
             using (DisposeScope.Enter())
             {
                 var predictor = unet.AsNoisePredictor(new UNetCondition(ClassIndex: Tensor.FromArray(labels, c)));
-                var latents = diffusion.SampleDdim(predictor, [c, unetConfig.LatentChannels, unetConfig.ImageSize, unetConfig.ImageSize],
+                var latents = diffusion.SampleDdim(predictor, [c, .. unetConfig.InputShape],
                     new Generator(seed * 1000 + (ulong)k), g.DdimSteps, 0, g.GuidanceScale);
                 var decoded = vae.Decode((latents * (1.0 / vae.LatentScale.Item())).Reshape([c, .. g.Vae.LatentShape]));
                 vector = decoded.ToFloat32Array();   // [chunks, chunkSize] row-major is the layer-wise vector

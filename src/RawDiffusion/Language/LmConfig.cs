@@ -97,7 +97,7 @@ public sealed record LmConfig(string[] Domains, LmModelSection Model, LmTraining
             g.Vae.Validate($"{source}: generation.vae");
             g.UNet.Validate($"{source}: generation.unet");
             if (g.Vae.VectorLength != g.ChunkSize) throw new ArgumentException($"{source}: generation.vae.vectorLength must equal generation.chunkSize ({g.ChunkSize})");
-            if (g.Vae.LatentSize != g.UNet.LatentChannels * g.UNet.ImageSize * g.UNet.ImageSize || g.UNet.OutChannels != g.UNet.LatentChannels || g.UNet.ConditionMapChannels != 0)
+            if (g.Vae.LatentSize != g.UNet.LatentChannels * g.UNet.SpatialSize || g.UNet.OutChannels != g.UNet.LatentChannels || g.UNet.ConditionMapChannels != 0)
                 throw new ArgumentException($"{source}: generation.unet must see the VAE latent ({g.Vae.LatentSize} values) as latentChannels × imageSize², with outChannels = latentChannels and conditionMapChannels 0");
             if (g.UNet.ClassCount < 1) throw new ArgumentException($"{source}: generation.unet.classCount must be positive; it is set from the domains and chunks");
             foreach (var (t, name) in new[] { (g.VaeTraining, "vaeTraining"), (g.UNetTraining, "unetTraining") })

@@ -27,7 +27,7 @@ public static class DiffusionStage
         using var optimizer = new AdamW(unet.Parameters(), settings.LearningRate);
         using var ema = new Ema(unet, config.Model.Diffusion.EmaDecay);
         var diffusion = new GaussianDiffusion(config.Model.Diffusion.CreateSchedule());
-        int[] latentShape = [config.Model.UNet.LatentChannels, config.Model.UNet.ImageSize, config.Model.UNet.ImageSize];
+        int[] latentShape = config.Model.UNet.InputShape;
         int batch = settings.BatchSize;
         var result = StageTrainer.Train(context, Name, settings, Metadata(config), unet, optimizer, ema, options, generator =>
         {

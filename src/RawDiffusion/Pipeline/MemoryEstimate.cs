@@ -119,9 +119,10 @@ public sealed record MemoryEstimate(string Network, string Fields, long Paramete
             w.Linear(emb, emb);
             if (c.ClassCount > 0) w.Params((long)(c.ClassCount + 1) * emb);
             if (c.ConditionVectorLength > 0) w.Linear(c.ConditionVectorLength, emb);
-            long Area(int resolution) => (long)resolution * resolution;
+            int dims = c.Dims;
+            long Area(int resolution) => dims == 2 ? (long)resolution * resolution : resolution;
             int resolution = c.ImageSize;
-            w.Conv(2, c.InChannels, mc, 3, Area(resolution));
+            w.Conv(dims, c.InChannels, mc, 3, Area(resolution));
             var skips = new Stack<int>();
             skips.Push(mc);
             int channels = mc;
@@ -130,7 +131,7 @@ public sealed record MemoryEstimate(string Network, string Fields, long Paramete
                 for (int r = 0; r < c.ResBlocksPerLevel; r++)
                 {
                     int cout = c.ChannelMultipliers[level] * mc;
-                    w.ResBlock(2, channels, cout, emb, c.ScaleShift, Area(resolution));
+                    w.ResBlock(dims, channels, cout, emb, c.ScaleShift, Area(resolution));
                     channels = cout;
                     if (c.AttentionResolutions.Contains(resolution)) w.Attention(channels, c.Heads, Area(resolution));
                     skips.Push(channels);
@@ -138,30 +139,30 @@ public sealed record MemoryEstimate(string Network, string Fields, long Paramete
                 if (level != c.ChannelMultipliers.Length - 1)
                 {
                     resolution /= 2;
-                    w.Conv(2, channels, channels, 3, Area(resolution));
+                    w.Conv(dims, channels, channels, 3, Area(resolution));
                     skips.Push(channels);
                 }
             }
-            w.ResBlock(2, channels, channels, emb, c.ScaleShift, Area(resolution));
+            w.ResBlock(dims, channels, channels, emb, c.ScaleShift, Area(resolution));
             w.Attention(channels, c.Heads, Area(resolution));
-            w.ResBlock(2, channels, channels, emb, c.ScaleShift, Area(resolution));
+            w.ResBlock(dims, channels, channels, emb, c.ScaleShift, Area(resolution));
             for (int level = c.ChannelMultipliers.Length - 1; level >= 0; level--)
             {
                 for (int r = 0; r <= c.ResBlocksPerLevel; r++)
                 {
                     int cout = c.ChannelMultipliers[level] * mc;
-                    w.ResBlock(2, channels + skips.Pop(), cout, emb, c.ScaleShift, Area(resolution));
+                    w.ResBlock(dims, channels + skips.Pop(), cout, emb, c.ScaleShift, Area(resolution));
                     channels = cout;
                     if (c.AttentionResolutions.Contains(resolution)) w.Attention(channels, c.Heads, Area(resolution));
                     if (level != 0 && r == c.ResBlocksPerLevel)
                     {
                         resolution *= 2;
-                        w.Conv(2, channels, channels, 3, Area(resolution));
+                        w.Conv(dims, channels, channels, 3, Area(resolution));
                     }
                 }
             }
             w.Norm(channels);
-            w.Conv(2, channels, c.OutChannels, 3, Area(resolution));
+            w.Conv(dims, channels, c.OutChannels, 3, Area(resolution));
             return new("the diffusion UNet", "model.unet.modelChannels, model.unet.channelMultipliers, model.unet.imageSize, training.diffusion.batchSize",
                        w.Parameters, w.Activations, w.Largest, 0);
         }

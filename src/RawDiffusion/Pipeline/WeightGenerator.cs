@@ -85,7 +85,7 @@ public sealed class WeightGenerator : IDisposable
         var sampling = Config.Sampling;
         var predictor = unet.AsNoisePredictor(new UNetCondition(Vector: Tensor.FromArray(condition, vectors, conditioner.Length)));
         var u = Config.Model.UNet;
-        var latents = diffusion.SampleDdim(predictor, [vectors, u.LatentChannels, u.ImageSize, u.ImageSize], generator, sampling.DdimSteps, sampling.Eta, sampling.Guidance);
+        var latents = diffusion.SampleDdim(predictor, [vectors, .. u.InputShape], generator, sampling.DdimSteps, sampling.Eta, sampling.Guidance);
         var decoded = vae.Decode((latents / vae.LatentScale).Reshape([vectors, .. Config.Model.Vae.LatentShape])).ToArray<float>();
         Stats.Denormalize(decoded);
         return decoded;

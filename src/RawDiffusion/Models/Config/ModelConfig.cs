@@ -114,11 +114,11 @@ public sealed record ModelConfig
         DatasetEncoder.Validate();
         Diffusion.Validate();
         // The latent is reshaped to the UNet's square input and the dataset embedding to its condition map.
-        int unetInput = UNet.LatentChannels * UNet.ImageSize * UNet.ImageSize;
+        int unetInput = UNet.LatentChannels * UNet.SpatialSize;
         if (Vae.LatentSize != unetInput)
-            throw new ArgumentException($"vae latent {string.Join("x", Vae.LatentShape)} = {Vae.LatentSize} values cannot be reshaped to the UNet input {UNet.LatentChannels}x{UNet.ImageSize}x{UNet.ImageSize} = {unetInput}");
-        if (UNet.ConditionMapChannels > 0 && DatasetEncoder.OutputLength != UNet.ConditionMapChannels * UNet.ImageSize * UNet.ImageSize)
-            throw new ArgumentException($"datasetEncoder.outputLength {DatasetEncoder.OutputLength} must equal the UNet condition map {UNet.ConditionMapChannels}x{UNet.ImageSize}x{UNet.ImageSize}");
+            throw new ArgumentException($"vae latent {string.Join("x", Vae.LatentShape)} = {Vae.LatentSize} values cannot be reshaped to the UNet input {string.Join("x", UNet.InputShape)} = {unetInput}");
+        if (UNet.ConditionMapChannels > 0 && DatasetEncoder.OutputLength != UNet.ConditionMapChannels * UNet.SpatialSize)
+            throw new ArgumentException($"datasetEncoder.outputLength {DatasetEncoder.OutputLength} must equal the UNet condition map {string.Join("x", [UNet.ConditionMapChannels, .. UNet.SpatialShape])}");
     }
 
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);

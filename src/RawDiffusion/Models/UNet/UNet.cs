@@ -6,7 +6,8 @@ namespace RawDiffusion.Models;
 
 /// <summary>The openai / latent-diffusion UNet: sinusoidal timestep embedding and MLP; ResBlocks with (scale-shift)
 /// embedding conditioning; multi-head self-attention at chosen resolutions; Downsample/Upsample; skip connections
-/// from every encoder stage to the decoder. Conditions: a map concatenated to the input, a class embedding and a
+/// from every encoder stage to the decoder. With <see cref="UNetConfig.Dims"/> = 1 every convolution, down- and upsampling
+/// is one-dimensional (the second seed's 1-D convolutional UNet over a latent signal). Conditions: a map concatenated to the input, a class embedding and a
 /// vector embedding added to the timestep embedding.</summary>
 public sealed class UNet : Module
 {
@@ -33,10 +34,10 @@ public sealed class UNet : Module
         TimeMlp2 = RegisterModule("time_embed.2", new Linear(emb, emb, generator: generator));
         if (config.ClassCount > 0) ClassEmbedding = RegisterModule("label_emb", new Embedding(config.ClassCount + 1, emb, generator));
         if (config.ConditionVectorLength > 0) VectorEmbedding = RegisterModule("vector_emb", new Linear(config.ConditionVectorLength, emb, generator: generator));
-        ConvIn = RegisterModule("input_blocks.0", new Conv(2, config.InChannels, mc, 3, padding: 1, generator: generator));
+        ConvIn = RegisterModule("input_blocks.0", new Conv(config.Dims, config.InChannels, mc, 3, padding: 1, generator: generator));
 
         ResBlock Res(string name, int cin, int cout) =>
-            RegisterModule(name, new ResBlock(2, cin, cout, emb, config.ScaleShift, config.Dropout, zeroInitLast: true, generator: generator));
+            RegisterModule(name, new ResBlock(config.Dims, cin, cout, emb, config.ScaleShift, config.Dropout, zeroInitLast: true, generator: generator));
         AttentionBlock? Attn(string name, int ch, int res) =>
             config.AttentionResolutions.Contains(res) ? RegisterModule(name, new AttentionBlock(ch, config.Heads, zeroInitOutput: true, generator: generator)) : null;
 
@@ -55,7 +56,7 @@ public sealed class UNet : Module
             }
             if (level != config.ChannelMultipliers.Length - 1)
             {
-                down.Add(new Stage(null, null, RegisterModule($"input_blocks.{index++}.down", new Downsample(2, channels, generator))));
+                down.Add(new Stage(null, null, RegisterModule($"input_blocks.{index++}.down", new Downsample(config.Dims, channels, generator))));
                 skipChannels.Push(channels);
                 resolution /= 2;
             }
@@ -75,14 +76,14 @@ public sealed class UNet : Module
                 Upsample? upsample = null;
                 if (level != 0 && r == config.ResBlocksPerLevel)
                 {
-                    upsample = RegisterModule($"output_blocks.{index}.up", new Upsample(2, channels, generator));
+                    upsample = RegisterModule($"output_blocks.{index}.up", new Upsample(config.Dims, channels, generator));
                     resolution *= 2;
                 }
                 up.Add(new Stage(res, attn, upsample));
             }
         }
         NormOut = RegisterModule("out.0", GroupNorm.ForChannels(channels));
-        ConvOut = RegisterModule("out.2", new Conv(2, channels, config.OutChannels, 3, padding: 1, generator: generator));
+        ConvOut = RegisterModule("out.2", new Conv(config.Dims, channels, config.OutChannels, 3, padding: 1, generator: generator));
         Init.Zeros(ConvOut.Weight);
         Init.Zeros(ConvOut.Bias!);
     }
@@ -99,14 +100,15 @@ public sealed class UNet : Module
     public GroupNorm NormOut { get; }
     public Conv ConvOut { get; }
 
-    /// <param name="x">Noisy latents [B, LatentChannels, S, S].</param>
+    /// <param name="x">Noisy latents [B, LatentChannels, S, S] (2-D) or [B, LatentChannels, S] (1-D).</param>
     /// <param name="timesteps">[B] (float).</param>
     /// <param name="condition">Null or partly null for the unconditional prediction.</param>
     public Tensor Forward(Tensor x, Tensor timesteps, UNetCondition? condition = null)
     {
-        int b = x.Shape[0], s = Config.ImageSize;
-        if (x.Rank != 4 || x.Shape[1] != Config.LatentChannels || x.Shape[2] != s || x.Shape[3] != s)
-            throw new ArgumentException($"UNet expects latents [B, {Config.LatentChannels}, {s}, {s}], got {ShapeMath.Format(x.Shape)}", nameof(x));
+        int b = x.Shape[0];
+        int[] expected = Config.InputShape;
+        if (x.Rank != expected.Length + 1 || !x.ShapeArray.AsSpan(1).SequenceEqual(expected))
+            throw new ArgumentException($"UNet ({Config.Dims}-D) expects latents [B, {string.Join(", ", expected)}], got {ShapeMath.Format(x.Shape)}", nameof(x));
         var emb = TimeMlp2.Forward(TimeMlp1.Forward(TimestepEmbedding.Sinusoidal(timesteps, Config.ModelChannels), UnaryOp.Silu));
         if (ClassEmbedding != null)
         {
@@ -116,7 +118,7 @@ public sealed class UNet : Module
         if (VectorEmbedding != null && condition?.Vector != null) emb = emb + VectorEmbedding.Forward(condition.Vector);
         if (Config.ConditionMapChannels > 0)
         {
-            var map = condition?.Map ?? Tensor.Zeros([b, Config.ConditionMapChannels, s, s], x.DType, x.Backend);
+            var map = condition?.Map ?? Tensor.Zeros([b, Config.ConditionMapChannels, .. Config.SpatialShape], x.DType, x.Backend);
             x = Tensor.Concat([x, map], 1);
         }
 

@@ -3,7 +3,10 @@ namespace RawDiffusion.Models;
 /// <summary>Shape of a <see cref="UNet"/>; the "unet" section of a model config file.</summary>
 public sealed record UNetConfig
 {
-    /// <summary>Side of the square input (the latent reshaped to 1 x S x S in D2NWG).</summary>
+    /// <summary>2: convolutions over a square S x S input (the latent reshaped to 1 x S x S in D2NWG); 1: Conv1d over a
+    /// signal of length S (the second seed's 1-D convolutional UNet, like the VAE's 1-D variant).</summary>
+    public int Dims { get; init; } = 2;
+    /// <summary>Side of the square input (2-D), or the length of the signal (1-D).</summary>
     public int ImageSize { get; init; } = 32;
     /// <summary>Channels of the noisy latent.</summary>
     public int LatentChannels { get; init; } = 1;
@@ -27,11 +30,21 @@ public sealed record UNetConfig
     public double ConditionDropout { get; init; }
 
     public int InChannels => LatentChannels + ConditionMapChannels;
+
+    /// <summary>Spatial shape of the input: [S, S] (2-D) or [S] (1-D).</summary>
+    public int[] SpatialShape => Dims == 2 ? [ImageSize, ImageSize] : [ImageSize];
+
+    /// <summary>Shape of one noisy latent (after the batch dimension): [LatentChannels, ...SpatialShape].</summary>
+    public int[] InputShape => [LatentChannels, .. SpatialShape];
+
+    /// <summary>Values per spatial position-set of one channel: S^Dims.</summary>
+    public int SpatialSize => Dims == 2 ? ImageSize * ImageSize : ImageSize;
     public int EmbeddingDim => 4 * ModelChannels;
 
     public void Validate(string source = "unet")
     {
         void Fail(string field, string why) => throw new ArgumentException($"{source}.{field}: {why}");
+        if (Dims is not (1 or 2)) Fail("dims", $"must be 1 or 2, got {Dims}");
         if (ImageSize <= 0) Fail("imageSize", $"must be positive, got {ImageSize}");
         if (LatentChannels <= 0) Fail("latentChannels", $"must be positive, got {LatentChannels}");
         if (ConditionMapChannels < 0) Fail("conditionMapChannels", $"must be >= 0, got {ConditionMapChannels}");
