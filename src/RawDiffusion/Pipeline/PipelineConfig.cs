@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using RawDiffusion.Models;
 
 namespace RawDiffusion.Pipeline;
@@ -33,6 +34,10 @@ public sealed record ZooConfig
 {
     /// <summary>A built-in architecture name or a JSON file; inputs and classes are set from the features and tasks.</summary>
     public string Architecture { get; init; } = "linear-head";
+    /// <summary>A mixed-architecture zoo: two or more names or JSON files, each trained on every seen task (one sub-zoo
+    /// per architecture in zoo/&lt;name&gt;/); replaces <see cref="Architecture"/>. Null for a zoo of one architecture.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string[]? Architectures { get; init; }
     public int Seeds { get; init; } = 3;
     public int Epochs { get; init; } = 4;
     public int KeepLastEpochs { get; init; } = 2;
@@ -114,6 +119,7 @@ public sealed record PipelineConfig
     public TaskConfig Tasks { get; init; } = new();
     public ZooConfig Zoo { get; init; } = new();
     public VectorConfig Vectors { get; init; } = new();
+    public ConditionConfig Condition { get; init; } = new();
     public ModelConfig Model { get; init; } = new();
     public TrainingConfig Training { get; init; } = new();
     public SamplingConfig Sampling { get; init; } = new();
@@ -143,6 +149,14 @@ public sealed record PipelineConfig
     }
 
     public string ToJson() => JsonSerializer.Serialize(this, ModelConfig.JsonOptions);
+
+    /// <summary>The zoo's architecture names or files: zoo.architectures, or zoo.architecture alone.</summary>
+    [JsonIgnore]
+    public string[] ArchitectureNames => Zoo.Architectures ?? [Zoo.Architecture];
+
+    /// <summary>Values the architecture condition appends to the UNet's vector condition (its one-hot index); 0 without it.</summary>
+    [JsonIgnore]
+    public int ArchitectureConditionLength => Condition.Has(ConditionConfig.Architecture) ? ArchitectureNames.Length : 0;
 
     /// <summary>A short hash of a part of the config, stored in stage checkpoints so --resume refuses a changed config.</summary>
     public static string Hash(object part) =>
@@ -192,6 +206,20 @@ public sealed record PipelineConfig
         Positive("eval.supportLearningRate", Eval.SupportLearningRate);
         if (Vectors.Layout is not (ClassRows.ModelWiseLayout or ClassRows.Layout))
             throw new ArgumentException($"vectors.layout must be \"{ClassRows.ModelWiseLayout}\" or \"{ClassRows.Layout}\" (got \"{Vectors.Layout}\")");
+        Condition.Validate();
+        if (Zoo.Architectures != null)
+        {
+            if (Zoo.Architectures.Length < 2)
+                throw new ArgumentException($"zoo.architectures must list two or more architectures for a mixed-architecture zoo (got {Zoo.Architectures.Length}; use zoo.architecture for one)");
+            if (Zoo.Architectures.GroupBy(a => a).FirstOrDefault(g => g.Count() > 1) is { } twice)
+                throw new ArgumentException($"zoo.architectures lists \"{twice.Key}\" twice");
+            if (Vectors.Layout != ClassRows.ModelWiseLayout)
+                throw new ArgumentException($"zoo.architectures: a mixed-architecture zoo needs vectors.layout \"{ClassRows.ModelWiseLayout}\" (\"{Vectors.Layout}\" generates the rows of one linear head)");
+            if (!Condition.Has(ConditionConfig.Architecture))
+                throw new ArgumentException($"condition.kind must include \"{ConditionConfig.Architecture}\" for a mixed-architecture zoo (zoo.architectures), so that sampling can choose the architecture");
+        }
+        else if (Condition.Has(ConditionConfig.Architecture))
+            throw new ArgumentException($"condition.kind \"{ConditionConfig.Architecture}\" needs a mixed-architecture zoo: list two or more architectures in zoo.architectures");
         if (Vectors.Layout == ClassRows.Layout)
         {
             int rowCondition = ClassRows.ConditionLength(Model.DatasetEncoder.FeatureLength);
@@ -200,7 +228,9 @@ public sealed record PipelineConfig
         }
         else
         {
-            if (Model.UNet.ConditionVectorLength != Model.DatasetEncoder.OutputLength)
+            if (ArchitectureConditionLength > 0 && Model.UNet.ConditionVectorLength != Model.DatasetEncoder.OutputLength + ArchitectureConditionLength)
+                throw new ArgumentException($"model.unet.conditionVectorLength {Model.UNet.ConditionVectorLength} must be model.datasetEncoder.outputLength {Model.DatasetEncoder.OutputLength} + {ArchitectureConditionLength} = {Model.DatasetEncoder.OutputLength + ArchitectureConditionLength} (the dataset embedding, then a one-hot index of the {ArchitectureConditionLength} architectures of zoo.architectures)");
+            if (ArchitectureConditionLength == 0 && Model.UNet.ConditionVectorLength != Model.DatasetEncoder.OutputLength)
                 throw new ArgumentException($"model.unet.conditionVectorLength {Model.UNet.ConditionVectorLength} must equal model.datasetEncoder.outputLength {Model.DatasetEncoder.OutputLength} (the dataset embedding conditions the UNet)");
             if (Model.DatasetEncoder.OutputLength != Model.Vae.LatentSize)
                 throw new ArgumentException($"model.datasetEncoder.outputLength {Model.DatasetEncoder.OutputLength} must equal the VAE latent size {Model.Vae.LatentSize} (contrastive alignment)");

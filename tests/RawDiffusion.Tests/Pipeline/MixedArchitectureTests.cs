@@ -1,0 +1,178 @@
+using RawDiffusion.Pipeline;
+using RawDiffusion.Zoo;
+
+namespace RawDiffusion.Tests.Pipeline;
+
+/// <summary>Mixed-architecture zoos (zoo.architectures with condition.kind "architecture"): one sub-zoo per architecture,
+/// vectors padded to the longest, a one-hot architecture condition, generation and evaluation per architecture.</summary>
+public class MixedArchitectureTests
+{
+    static TinyRun Run => TinyRun.Mixed;
+
+    static string Replace(string json, string from, string to)
+    {
+        Assert.Contains(from, json);
+        return json.Replace(from, to);
+    }
+
+    [Fact]
+    public void EveryArchitectureHasItsOwnZooLayoutAndStatistics()
+    {
+        var folder = Run.Folder;
+        foreach (var name in new[] { "linear-head", "two-layer-head" })
+        {
+            var manifest = ZooManifest.Load(Path.Combine(folder.Zoo, name));
+            Assert.Equal(name, manifest.Architecture.Name);
+            Assert.Equal(6 * 2, manifest.Checkpoints.Count);
+            Assert.True(File.Exists(folder.LayoutOf(name)));
+            Assert.True(File.Exists(folder.NormalizationOf(name)));
+        }
+        Assert.False(File.Exists(Path.Combine(folder.Zoo, ZooManifest.FileName)));
+        Assert.False(File.Exists(folder.Layout));
+    }
+
+    [Fact]
+    public void VectorsArePaddedToTheLongestArchitectureAndUnpadExactly()
+    {
+        var vectors = ZooVectors.Load(Run.Config, Run.Folder);
+        Assert.Equal(["linear-head", "two-layer-head"], vectors.Architectures.Select(a => a.Name));
+        Assert.Equal(643, vectors.Length);
+        Assert.Equal([51, 643], vectors.Parts.Select(p => p.Layout.ParameterCount));
+        Assert.Equal(24, vectors.Count);
+        int length = vectors.Length;
+        for (int m = 0; m < vectors.Models.Count; m++)
+        {
+            var part = vectors.Parts[vectors.ModelArchitecture[m]];
+            var raw = vectors.Raw.AsSpan(m * length, length);
+            // Pad: the checkpoint's tensors in state-dict order, then zeros up to the longest architecture.
+            Assert.Equal(part.Layout.Flatten(vectors.Models[m]), raw.ToArray());
+            // Unpad: bit for bit the checkpoint's tensors again.
+            var back = part.Layout.Unflatten(raw);
+            Assert.Equal(vectors.Models[m].Keys.Order(), back.Keys.Order());
+            foreach (var (name, values) in vectors.Models[m])
+                Assert.Equal(values.Select(BitConverter.SingleToInt32Bits), back[name].Select(BitConverter.SingleToInt32Bits));
+            int weights = part.Layout.ParameterCount;
+            Assert.All(raw[weights..].ToArray(), v => Assert.Equal(0f, v));
+            Assert.All(vectors.Normalized.AsSpan(m * length + weights, length - weights).ToArray(), v => Assert.Equal(0f, v));
+        }
+        // Each architecture is z-scored with its own statistics: per parameter, its vectors have mean 0.
+        for (int a = 0; a < 2; a++)
+        {
+            var own = vectors.OfArchitecture(a);
+            Assert.All(own.ModelArchitecture, i => Assert.Equal(0, i));
+            Assert.Equal(12, own.Count);
+            int weights = vectors.Parts[a].Layout.ParameterCount;
+            for (int i = 0; i < weights; i += 7)
+                Assert.Equal(0, Enumerable.Range(0, own.Count).Average(v => (double)own.Normalized[v * length + i]), 4);
+        }
+    }
+
+    [Fact]
+    public void GeneratorMakesTheChosenArchitectureAndRefusesUnknownNames()
+    {
+        using var data = RunData.Prepare(Run.Config, Run.Folder, null);
+        using var generator = new WeightGenerator(Run.Config, Run.Folder);
+        var task = ZooStage.Tasks(Run.Config, Run.Folder).Seen[0];
+        var train = data.For(task).Train;
+        var support = train.Select(train.SupportIndices(5, new Generator(3)));
+        foreach (var name in new[] { "linear-head", "two-layer-head" })
+        {
+            int a = generator.SelectArchitecture(name);
+            var architecture = generator.Architectures[a];
+            var weights = generator.Generate(support, 5, 2, new Generator(4), architecture: a);
+            Assert.Equal(2, weights.Count);
+            foreach (var w in weights)
+            {
+                Assert.Equal(architecture.Tensors.Select(t => t.Name).Order(), w.Keys.Order());
+                Assert.All(architecture.Tensors, t => Assert.Equal(t.Numel, w[t.Name].Length));
+                Assert.All(w.Values.SelectMany(v => v), v => Assert.True(float.IsFinite(v)));
+            }
+        }
+        var unknown = Assert.Throws<ArgumentException>(() => generator.SelectArchitecture("three-layer-head"));
+        Assert.Contains("--architecture \"three-layer-head\"", unknown.Message);
+        Assert.Contains("\"linear-head\", \"two-layer-head\"", unknown.Message);
+        Assert.Contains("--architecture NAME", Assert.Throws<ArgumentException>(() => generator.SelectArchitecture(null)).Message);
+        Assert.Throws<InvalidOperationException>(() => generator.Generate(support, 5, 1, new Generator(4)));
+    }
+
+    [Fact]
+    public void ReportEvaluatesEachArchitectureAgainstItsOwnZooModels()
+    {
+        var report = Run.Report;
+        Assert.Equal("linear-head + two-layer-head", report.Architecture);
+        Assert.Equal(24, report.ZooModels);
+        var groups = report.Groups().Select(g => g.Group).ToArray();
+        Assert.Equal(["seen · linear-head", "unseen combos · linear-head", "cross-domain · linear-head",
+                      "seen · two-layer-head", "unseen combos · two-layer-head", "cross-domain · two-layer-head"], groups);
+        using var data = RunData.Prepare(Run.Config, Run.Folder, null);
+        var vectors = ZooVectors.Load(Run.Config, Run.Folder);
+        for (int a = 0; a < 2; a++)
+        {
+            var architecture = vectors.Architectures[a];
+            var result = report.Tasks.First(t => t.Group == $"seen · {architecture.Name}");
+            var task = vectors.Tasks.Single(t => t.Id == result.Task);
+            var test = data.InputsFor(task, architecture).Test;
+            var own = vectors.OfArchitecture(a);
+            var expected = own.ModelsByTask()[vectors.Tasks.ToList().IndexOf(task)].Select(m => Evaluation.Accuracy(architecture, own.Models[m], test)).ToArray();
+            Assert.Equal(expected, result.Zoo);
+            Assert.Equal(2 * 2, result.Generated.Sum(s => s.Length));
+        }
+        Assert.Contains("| seen · two-layer-head |", report.ToMarkdown());
+    }
+
+    [Fact]
+    public void ArchitectureConditionAppendsAOneHotCode()
+    {
+        var conditions = new float[] { 1, 2, 3, 4, 5, 6 };
+        Assert.Equal([1, 2, 3, 0, 0, 1, 4, 5, 6, 0, 0, 1], ArchitectureCondition.Append(conditions, 2, 2, 3));
+        Assert.Same(conditions, ArchitectureCondition.Append(conditions, 2, 0, 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => ArchitectureCondition.Append(conditions, 2, 3, 3));
+    }
+
+    [Fact]
+    public void ConditionKindIsANameOrAListAndRoundTrips()
+    {
+        var single = TinyPipeline.Config;
+        Assert.Equal(["dataset"], single.Condition.Kind);
+        Assert.Contains("\"kind\": \"dataset\"", single.ToJson());
+        var mixed = PipelineConfig.Parse(TinyPipeline.MixedJson, "mixed.json");
+        Assert.Equal(["dataset", "architecture"], mixed.Condition.Kind);
+        Assert.Equal(2, mixed.ArchitectureConditionLength);
+        Assert.Equal(mixed.ToJson(), PipelineConfig.Parse(mixed.ToJson(), "again").ToJson());
+        Assert.DoesNotContain("architectures", single.ToJson());
+    }
+
+    [Theory]
+    [InlineData("\"kind\": [\"dataset\", \"architecture\"]", "\"kind\": \"dataset\"", "condition.kind must include \"architecture\" for a mixed-architecture zoo")]
+    [InlineData("\"kind\": [\"dataset\", \"architecture\"]", "\"kind\": [\"dataset\", \"architecture\", \"colour\"]", "condition.kind: unknown condition \"colour\"")]
+    [InlineData("\"kind\": [\"dataset\", \"architecture\"]", "\"kind\": [\"architecture\"]", "condition.kind must include \"dataset\"")]
+    [InlineData("\"kind\": [\"dataset\", \"architecture\"]", "\"kind\": 3", "condition.kind must be a name or a list of names")]
+    [InlineData("\"kind\": [\"dataset\", \"architecture\"]", "\"kind\": [\"dataset\", \"dataset\", \"architecture\"]", "condition.kind lists a condition twice")]
+    [InlineData("[\"linear-head\", \"two-layer-head\"]", "[\"linear-head\"]", "zoo.architectures must list two or more")]
+    [InlineData("[\"linear-head\", \"two-layer-head\"]", "[\"linear-head\", \"linear-head\"]", "zoo.architectures lists \"linear-head\" twice")]
+    [InlineData("\"normalization\": \"per-parameter\" }", "\"normalization\": \"per-parameter\", \"layout\": \"class-rows\" }", "zoo.architectures: a mixed-architecture zoo needs vectors.layout \"model-wise\"")]
+    [InlineData("\"conditionVectorLength\": 66", "\"conditionVectorLength\": 64", "model.unet.conditionVectorLength 64 must be model.datasetEncoder.outputLength 64 + 2 = 66")]
+    public void BadMixedConfigsAreRefusedNamingTheField(string from, string to, string expected)
+    {
+        var e = Assert.Throws<FormatException>(() => PipelineConfig.Parse(Replace(TinyPipeline.MixedJson, from, to), "mixed.json"));
+        Assert.StartsWith("mixed.json", e.Message);
+        Assert.Contains(expected, e.Message);
+    }
+
+    [Fact]
+    public void ArchitectureConditionWithoutAMixedZooIsRefused()
+    {
+        string json = Replace(TinyPipeline.Json, "\"vectors\": { \"normalization\": \"per-parameter\" },",
+                              "\"vectors\": { \"normalization\": \"per-parameter\" }, \"condition\": { \"kind\": [\"dataset\", \"architecture\"] },");
+        var e = Assert.Throws<FormatException>(() => PipelineConfig.Parse(json, "tiny.json"));
+        Assert.Contains("condition.kind \"architecture\" needs a mixed-architecture zoo", e.Message);
+    }
+
+    [Fact]
+    public void VaeVectorShorterThanTheLongestArchitectureIsRefusedNamingIt()
+    {
+        var config = PipelineConfig.Parse(Replace(TinyPipeline.MixedJson, "\"vectorLength\": 643,", "\"vectorLength\": 600,"), "mixed.json");
+        var e = Assert.Throws<FormatException>(() => ConfigValidation.Check(config, "mixed.json", 16L << 30));
+        Assert.Contains("model.vae.vectorLength 600 is shorter than the 643 parameters of \"two-layer-head\" in zoo.architectures", e.Message);
+    }
+}
