@@ -44,6 +44,10 @@ public sealed record ZooConfig
     public int BatchSize { get; init; } = 128;
     public double LearningRate { get; init; } = 1e-2;
     public double WeightDecay { get; init; }
+    /// <summary>Initialise every task's network of a seed from the same weights, so hidden units line up across tasks
+    /// (what makes model-wise vectors of hidden-layer networks learnable; off: each task and seed draws its own).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool SharedInitialization { get; init; }
 }
 
 /// <summary>How zoo weights become the VAE's input vectors.</summary>

@@ -107,6 +107,7 @@ public static class ZooStage
             BatchSize = config.Zoo.BatchSize,
             LearningRate = config.Zoo.LearningRate,
             WeightDecay = config.Zoo.WeightDecay,
+            SharedInitialization = config.Zoo.SharedInitialization,
             Features = pixels ? ZooFeatures.Pixels(train.SampleShape[1], train.SampleShape[2])
                               : ZooFeatures.FromBackbone(train.FeatureLength, Path.GetRelativePath(folder, run.Backbone)),
             Data = new ZooData { Domain = config.Tasks.Domain, Train = train.Source, Test = test.Source },

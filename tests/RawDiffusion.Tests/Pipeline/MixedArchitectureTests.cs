@@ -1,4 +1,6 @@
+using RawDiffusion.Data;
 using RawDiffusion.Pipeline;
+using RawDiffusion.Tests.IO;
 using RawDiffusion.Zoo;
 
 namespace RawDiffusion.Tests.Pipeline;
@@ -174,5 +176,66 @@ public class MixedArchitectureTests
         var config = PipelineConfig.Parse(Replace(TinyPipeline.MixedJson, "\"vectorLength\": 643,", "\"vectorLength\": 600,"), "mixed.json");
         var e = Assert.Throws<FormatException>(() => ConfigValidation.Check(config, "mixed.json", 16L << 30));
         Assert.Contains("model.vae.vectorLength 600 is shorter than the 643 parameters of \"two-layer-head\" in zoo.architectures", e.Message);
+    }
+
+    [Theory]
+    [InlineData("demo-mixed.json")]
+    [InlineData("demo-mixed-1d.json")]
+    public void ShippedMixedConfigsPassTheChecks(string name)
+    {
+        string path = Path.Combine(DataLocator.FindRepositoryRoot(AppContext.BaseDirectory)!, "configs", name);
+        var config = PipelineConfig.Load(path);
+        ConfigValidation.Check(config, path, 16L << 30);
+        Assert.Equal(["linear-head", "two-layer-head"], ZooStage.Architectures(config).Select(a => a.Name));
+        Assert.Equal(2245, ZooStage.Architectures(config).Max(a => a.ParameterCount));
+    }
+
+    [Fact]
+    public void OneDimensionalUNetTrainsAndGeneratesInThePipeline()
+    {
+        // The tiny run's zoo, VAE and encoder with a 1-D UNet: the 4x4x4 latent is read as 4 channels x 16 positions.
+        using var folder = new TempFolder();
+        var run = TinyRun.Shared.CopyTo(folder.Path, "backbone.safetensors", "tasks.json", "zoo", "layout.json", "normalization.safetensors",
+                                        "vae.safetensors", "encoder.safetensors");
+        var config = TinyRun.Shared.Config with
+        {
+            Model = TinyRun.Shared.Config.Model with { UNet = TinyRun.Shared.Config.Model.UNet with { Dims = 1, ImageSize = 16, AttentionResolutions = [8] } },
+        };
+        config.Validate();
+        using (var context = new RunContext(config, run))
+            Assert.False(PipelineRun.TrainStage(context, DiffusionStage.Name, new StageOptions()).Interrupted);
+        using (var unet = DiffusionStage.Load(config, run))
+            Assert.All(unet.NamedParameters().Where(p => p.Key.StartsWith("input_blocks.0") && p.Key.EndsWith("weight")), p => Assert.Equal([16, 4, 3], p.Value.ShapeArray));
+        using var data = RunData.Prepare(config, run, null);
+        using var generator = new WeightGenerator(config, run);
+        var task = ZooStage.Tasks(config, run).Seen[0];
+        var train = data.For(task).Train;
+        var weights = generator.Generate(train.Select(train.SupportIndices(5, new Generator(1))), 5, 2, new Generator(2));
+        Assert.All(weights, w => Assert.True(Evaluation.Accuracy(generator.Architecture, w, data.For(task).Test) is >= 0 and <= 1));
+        Assert.All(weights.SelectMany(w => w.Values).SelectMany(v => v), v => Assert.True(float.IsFinite(v)));
+    }
+
+    [Fact]
+    public void SharedInitializationAlignsTheHiddenUnitsOfDifferentTasks()
+    {
+        Assert.Equal(ZooBuilder.InitializationSeed(true, 1, "fashion-mnist:0-1-2"), ZooBuilder.InitializationSeed(true, 1, "fashion-mnist:3-4-5"));
+        Assert.NotEqual(ZooBuilder.InitializationSeed(true, 0, "fashion-mnist:0-1-2"), ZooBuilder.InitializationSeed(true, 1, "fashion-mnist:0-1-2"));
+        Assert.Equal(ZooBuilder.JobSeed(1, "fashion-mnist:0-1-2"), ZooBuilder.InitializationSeed(false, 1, "fashion-mnist:0-1-2"));
+
+        string folder = Path.Combine(Run.Folder.Zoo, "two-layer-head");
+        var manifest = ZooManifest.Load(folder);
+        Assert.True(manifest.Training!.SharedInitialization);
+        float[] Hidden(string task, int seed) => ZooCheckpoint.Read(ZooManifest.PathOf(folder, manifest.Checkpoints.Single(c => c.Task == task && c.Seed == seed)),
+                                                                    manifest.Architecture).Tensors["1.weight"];
+        static double Correlation(float[] a, float[] b)
+        {
+            double ma = a.Average(v => (double)v), mb = b.Average(v => (double)v), ab = 0, aa = 0, bb = 0;
+            for (int i = 0; i < a.Length; i++) { ab += (a[i] - ma) * (b[i] - mb); aa += (a[i] - ma) * (a[i] - ma); bb += (b[i] - mb) * (b[i] - mb); }
+            return ab / Math.Sqrt(aa * bb);
+        }
+        string first = manifest.Tasks[0].Id, second = manifest.Tasks[1].Id;
+        // The same seed on two tasks: the same start, a short training apart. Two seeds on one task: unrelated starts.
+        Assert.True(Correlation(Hidden(first, 0), Hidden(second, 0)) > 0.8);
+        Assert.True(Math.Abs(Correlation(Hidden(first, 0), Hidden(first, 1))) < 0.3);
     }
 }

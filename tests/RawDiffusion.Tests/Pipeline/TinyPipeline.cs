@@ -52,9 +52,9 @@ internal static class TinyPipeline
 
     /// <summary>The tiny config with a mixed-architecture zoo: linear heads (51 weights) and two-layer heads 16-32-3 (643
     /// weights) on the same tasks, vectors padded to 643, conditioned on the dataset embedding (64) and a one-hot
-    /// architecture index (2). No fine-tuning curves or other support sizes, to keep its report quick.</summary>
+    /// architecture index (2). Every task's network of a seed starts from the same weights. No fine-tuning curves or other support sizes, to keep its report quick.</summary>
     public static string MixedJson => Json
-        .Replace("\"architecture\": \"linear-head\",", "\"architectures\": [\"linear-head\", \"two-layer-head\"],")
+        .Replace("\"architecture\": \"linear-head\",", "\"architectures\": [\"linear-head\", \"two-layer-head\"], \"sharedInitialization\": true,")
         .Replace("\"vectors\": { \"normalization\": \"per-parameter\" },", "\"vectors\": { \"normalization\": \"per-parameter\" },\n      \"condition\": { \"kind\": [\"dataset\", \"architecture\"] },")
         .Replace("\"vectorLength\": 51,", "\"vectorLength\": 643,")
         .Replace("\"conditionVectorLength\": 64,", "\"conditionVectorLength\": 66,")
