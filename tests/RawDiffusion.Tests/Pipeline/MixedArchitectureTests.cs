@@ -234,7 +234,7 @@ public class MixedArchitectureTests
         }
         string first = manifest.Tasks[0].Id, second = manifest.Tasks[1].Id;
         // The same seed on two tasks: the same start, a short training apart. Two seeds on one task: unrelated starts.
-        Assert.True(Correlation(Hidden(first, 0), Hidden(second, 0)) > 0.8);
-        Assert.True(Math.Abs(Correlation(Hidden(first, 0), Hidden(first, 1))) < 0.3);
+        double sameSeed = Correlation(Hidden(first, 0), Hidden(second, 0)), sameTask = Correlation(Hidden(first, 0), Hidden(first, 1));
+        Assert.True(sameSeed > 0.3 && Math.Abs(sameTask) < 0.15, $"same seed, two tasks: {sameSeed:F3}; same task, two seeds: {sameTask:F3}");
     }
 }
