@@ -22,7 +22,8 @@ internal static class EvalCommand
         var lr = new Option<double>("--lr") { Description = "Fine-tuning learning rate (AdamW)", DefaultValueFactory = _ => 1e-2 }
             .Check(v => v > 0 ? null : "--lr must be positive");
         var allowNonFinite = new Option<bool>("--allow-non-finite") { Description = "Evaluate weight files holding NaN or infinite values (with a warning) instead of refusing them" };
-        var command = new Command("eval", "Evaluate weight files on a task, without and with fine-tuning") { output, data, weights, testExamples, testLabels, epochs, lr, allowNonFinite };
+        var architectureOption = SampleCommand.ArchitectureOption();
+        var command = new Command("eval", "Evaluate weight files on a task, without and with fine-tuning") { output, data, weights, testExamples, testLabels, epochs, lr, allowNonFinite, architectureOption };
         input.AddTo(command);
         command.Validators.Add(r =>
         {
@@ -35,7 +36,8 @@ internal static class EvalCommand
             var run = new RunFolder(p.GetValue(output)!);
             var config = Cli.RunConfig(run);
             using var runData = RunData.Prepare(config, run, p.GetValue(data), Cli.Log);
-            var architecture = ZooManifest.Load(run.Zoo).Architecture;
+            var architectures = ZooStage.ZooArchitectures(config, run);
+            var architecture = architectures[ZooStage.SelectArchitecture(architectures, p.GetValue(architectureOption))];
             var (train, test, name) = input.ResolveInputs(p, runData, architecture);
             var fineTuning = config.Zoo with { LearningRate = p.GetValue(lr) };
             if (p.GetValue(testExamples) is { } te)

@@ -31,7 +31,8 @@ internal static class SampleCommand
         var seed = new Option<ulong>("--seed") { Description = "Seed of the support set and the diffusion noise", DefaultValueFactory = _ => 1UL };
         var destination = new Option<string>("--dest") { Description = "Folder for the generated files (sample-000.safetensors, ...)", Required = true };
         var resume = new Option<bool>("--resume") { Description = "Keep the files an interrupted `sample` into --dest already wrote and write the rest" };
-        var command = new Command("sample", "Generate weights for a task from K examples per class (after `train diffusion`)") { output, data, samples, seed, destination, resume };
+        var architectureOption = ArchitectureOption();
+        var command = new Command("sample", "Generate weights for a task from K examples per class (after `train diffusion`)") { output, data, samples, seed, destination, resume, architectureOption };
         input.AddTo(command);
         conditionOptions.AddTo(command);
         command.SetAction(p => Cli.Guard(cancel =>
@@ -45,8 +46,10 @@ internal static class SampleCommand
             {
                 using var runData = RunData.Prepare(config, run, p.GetValue(data), Cli.Log);
                 using var generator = new WeightGenerator(config, run);
-                var (train, _, name) = input.Resolve(p, runData, generator.Architecture.Classes);
-                dest.CheckSpace(generator.Architecture);
+                int a = generator.SelectArchitecture(p.GetValue(architectureOption));
+                var architecture = generator.Architectures[a];
+                var (train, _, name) = input.Resolve(p, runData, architecture.Classes);
+                dest.CheckSpace(architecture);
                 ulong s = p.GetValue(seed);
                 int perClass = config.Sampling.SupportPerClass;
                 var g = new Generator(s);
@@ -54,15 +57,15 @@ internal static class SampleCommand
                 var task = p.GetValue(input.Task) is { } id ? TaskInput.Parse(id) : null;
                 var condition = conditionOptions.Input(p, generator.Conditioner, task, support, perClass);
                 // Checked before the first batch: a task unknown to a task-id run, text the run cannot take.
-                var point = generator.Conditioner.For(condition, generator.Architecture.Classes);
+                var point = generator.Conditioner.For(condition, architecture.Classes);
                 var metadata = new Dictionary<string, string>
                 {
                     ["task"] = name, ["classes"] = string.Join(",", train.ClassNames), ["seed"] = s.ToString(CultureInfo.InvariantCulture),
                     ["condition"] = config.Condition.Describe(),
                 };
                 if (condition.Text != null) metadata["text"] = condition.Text;
-                Write(generator, point, s, dest, metadata, cancel);
-                Cli.Log($"wrote {count} weight files of \"{generator.Architecture.Name}\" for {name} to {dest.Root}");
+                Write(generator, a, point, s, dest, metadata, cancel);
+                Cli.Log($"wrote {count} weight files of \"{architecture.Name}\" for {name} to {dest.Root}");
                 return 0;
             }
             catch
@@ -74,10 +77,16 @@ internal static class SampleCommand
         return command;
     }
 
+    /// <summary>--architecture NAME: which architecture of a mixed-architecture run to generate (or evaluate).</summary>
+    public static Option<string?> ArchitectureOption() => new("--architecture")
+    {
+        Description = "The target architecture, by name, in a run whose zoo has several (zoo.architectures); may be left out when it has one",
+    };
+
     /// <summary>The noise of batch <paramref name="batch"/>: its own Philox stream, so any batch can be made alone.</summary>
     public static Generator BatchGenerator(ulong seed, int batch) => new(seed ^ (0x9E3779B97F4A7C15UL * (ulong)(batch + 1)));
 
-    static void Write(WeightGenerator generator, ConditionPoint point, ulong seed, SampleFolder dest, Dictionary<string, string> metadata, CancellationToken cancel)
+    static void Write(WeightGenerator generator, int architecture, ConditionPoint point, ulong seed, SampleFolder dest, Dictionary<string, string> metadata, CancellationToken cancel)
     {
         int batches = (dest.Count + BatchSize - 1) / BatchSize, written = dest.Existing;
         var clock = Stopwatch.StartNew();
@@ -87,13 +96,13 @@ internal static class SampleCommand
             int first = b * BatchSize, size = Math.Min(BatchSize, dest.Count - first);
             if (Enumerable.Range(first, size).All(i => File.Exists(dest.PathOf(i)))) continue;
             cancel.ThrowIfCancellationRequested();
-            var weights = generator.Generate(point, size, BatchGenerator(seed, b), cancel);
+            var weights = generator.Generate(point, size, BatchGenerator(seed, b), cancel, architecture);
             for (int i = 0; i < size; i++)
             {
                 string path = dest.PathOf(first + i);
                 if (File.Exists(path)) continue;
                 var fileMetadata = new Dictionary<string, string>(metadata) { ["sample"] = (first + i).ToString(CultureInfo.InvariantCulture) };
-                try { WeightsFile.Save(path, generator.Architecture, weights[i], fileMetadata); }
+                try { WeightsFile.Save(path, generator.Architectures[architecture], weights[i], fileMetadata); }
                 catch (IOException e)
                 {
                     throw new IOException($"writing {path} failed ({e.Message}); the {written} sample files written before it are complete and valid; make room and run the same command with --resume to write the rest", e);

@@ -46,10 +46,10 @@ internal static class ZooCommand
                 PipelineRun.PrepareFolder(cfg, run, resume: true);
                 using var runData = RunData.Prepare(cfg, run, p.GetValue(data), Cli.Log);
                 var spec = ShardSpec.Parse(p.GetValue(shard)!);
-                var manifest = ZooStage.Build(cfg, run, runData, spec, Progress(), cancel);
+                int checkpoints = ZooStage.Build(cfg, run, runData, spec, Progress(), cancel).Sum(m => m.Checkpoints.Count);
                 Cli.Log(spec.Count == 1
-                    ? $"zoo of {manifest.Checkpoints.Count} checkpoints written to {run.Zoo}"
-                    : $"shard {spec.Index}/{spec.Count}: {manifest.Checkpoints.Count} checkpoints; run `zoo merge --out {p.GetValue(output)}` once every shard is done");
+                    ? $"zoo of {checkpoints} checkpoints written to {run.Zoo}"
+                    : $"shard {spec.Index}/{spec.Count}: {checkpoints} checkpoints; run `zoo merge --out {p.GetValue(output)}` once every shard is done");
                 return 0;
             });
         }));
@@ -66,8 +66,8 @@ internal static class ZooCommand
             run.Require(run.Config, "zoo build");
             return Cli.AsWriter(run, "zoo merge", () =>
             {
-                var manifest = ZooBuilder.Merge(run.Zoo);
-                Cli.Log($"merged {manifest.Checkpoints.Count} checkpoints of {manifest.Tasks.Count} tasks into {Path.Combine(run.Zoo, ZooManifest.FileName)}");
+                var manifests = ZooStage.Merge(PipelineConfig.Load(run.Config), run);
+                Cli.Log($"merged {manifests.Sum(m => m.Checkpoints.Count)} checkpoints of {manifests[0].Tasks.Count} tasks into {string.Join(", ", manifests.Select(m => m.Architecture.Name))} under {run.Zoo}");
                 return 0;
             });
         }));

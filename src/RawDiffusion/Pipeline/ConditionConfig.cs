@@ -11,7 +11,9 @@ namespace RawDiffusion.Pipeline;
 /// support prototype (vectors.layout "class-rows");</item>
 /// <item>"task-id": a learned embedding per seen task, through the UNet's class-index input (model.unet.classCount =
 /// tasks.seen; the extra index is the null task of classifier-free guidance);</item>
-/// <item>"text": one description per task (<see cref="TextConditionConfig"/>) as a vector condition.</item>
+/// <item>"text": one description per task (<see cref="TextConditionConfig"/>) as a vector condition;</item>
+/// <item>"architecture": a one-hot index of the target architecture (<see cref="ArchitectureCondition"/>), for zoos of
+/// several architectures (zoo.architectures); always appended after the other vector parts.</item>
 /// </list>
 /// Vector conditions (dataset embedding, text) are concatenated in the order listed into the UNet's vector input,
 /// whose learned projection (vector_emb) maps them into the timestep embedding. Task ids and text are per task, so
@@ -19,8 +21,8 @@ namespace RawDiffusion.Pipeline;
 /// </summary>
 public sealed record ConditionConfig
 {
-    public const string DatasetKind = "dataset", TaskIdKind = "task-id", TextKind = "text";
-    public static readonly string[] Known = [DatasetKind, TaskIdKind, TextKind];
+    public const string DatasetKind = "dataset", TaskIdKind = "task-id", TextKind = "text", ArchitectureKind = "architecture";
+    public static readonly string[] Known = [DatasetKind, TaskIdKind, TextKind, ArchitectureKind];
 
     [JsonConverter(typeof(KindListConverter))]
     public string[] Kind { get; init; } = [DatasetKind];
@@ -39,10 +41,12 @@ public sealed record ConditionConfig
     public void Validate(string layout)
     {
         if (Text is null) throw new ArgumentException("condition.text must be an object (e.g. { \"encoder\": \"hashed\", \"hashLength\": 512 })");
-        if (Kind is null || Kind.Length == 0) throw new ArgumentException("condition.kind must name at least one condition (\"dataset\", \"task-id\" or \"text\")");
+        if (Kind is null || Kind.Length == 0) throw new ArgumentException("condition.kind must name at least one condition (\"dataset\", \"task-id\", \"text\" or \"architecture\")");
         foreach (var kind in Kind)
             if (!Known.Contains(kind)) throw new ArgumentException($"condition.kind: unknown condition \"{kind}\" (choose from {string.Join(", ", Known.Select(k => $"\"{k}\""))})");
         if (Kind.Distinct().Count() != Kind.Length) throw new ArgumentException($"condition.kind lists a condition twice ([{string.Join(", ", Kind)}])");
+        if (Kind is [ArchitectureKind])
+            throw new ArgumentException($"condition.kind [\"{ArchitectureKind}\"] alone does not say which task to generate for: list it with \"{DatasetKind}\", \"{TaskIdKind}\" or \"{TextKind}\"");
         if (layout == ClassRows.Layout && !(Kind is [DatasetKind]))
             throw new ArgumentException($"condition.kind [{string.Join(", ", Kind)}] needs vectors.layout \"{ClassRows.ModelWiseLayout}\": task ids and texts describe a whole task, " +
                                         $"while \"{ClassRows.Layout}\" conditions each class row on its own support prototype");

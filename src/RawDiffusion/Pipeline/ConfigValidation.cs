@@ -21,9 +21,11 @@ public static class ConfigValidation
     {
         try { CheckUnchecked(config, availableBytes); }
         catch (ArgumentException e) { throw new FormatException($"{source}: {e.Message}", e); }
-        catch (FileNotFoundException e) { throw new FormatException($"{source}: zoo.architecture: {e.Message}", e); }
-        catch (FormatException e) { throw new FormatException($"{source}: zoo.architecture: {e.Message}", e); }
+        catch (FileNotFoundException e) { throw new FormatException($"{source}: {ArchitectureField(config)}: {e.Message}", e); }
+        catch (FormatException e) { throw new FormatException($"{source}: {ArchitectureField(config)}: {e.Message}", e); }
     }
+
+    static string ArchitectureField(PipelineConfig config) => ZooStage.IsMixed(config) ? "zoo.architectures" : "zoo.architecture";
 
     static void CheckUnchecked(PipelineConfig config, long availableBytes)
     {
@@ -39,11 +41,16 @@ public static class ConfigValidation
         try { TaskSplits.Draw(config.Tasks); }
         catch (ArgumentException e) { throw new ArgumentException($"tasks.seen / tasks.unseen / tasks.crossDomainTasks: {e.Message}", e); }
 
-        var architecture = ZooStage.Architecture(config);
-        // Class rows: the architecture must be a linear head and one row must fit the VAE's vector.
-        if (config.Vectors.Layout == ClassRows.Layout) ClassRows.RowLayout(architecture, config.Model.Vae.VectorLength);
-        else if (config.Model.Vae.VectorLength < architecture.ParameterCount)
-            throw new ArgumentException($"model.vae.vectorLength {config.Model.Vae.VectorLength} is shorter than the {architecture.ParameterCount} parameters of zoo.architecture \"{architecture.Name}\"");
+        var architectures = ZooStage.Architectures(config);
+        if (ZooStage.IsMixed(config)) ZooStage.CheckNames(architectures);
+        foreach (var architecture in architectures)
+        {
+            // Class rows: the architecture must be a linear head and one row must fit the VAE's vector.
+            if (config.Vectors.Layout == ClassRows.Layout) ClassRows.RowLayout(architecture, config.Model.Vae.VectorLength);
+            else if (config.Model.Vae.VectorLength < architecture.ParameterCount)
+                throw new ArgumentException($"model.vae.vectorLength {config.Model.Vae.VectorLength} is shorter than the {architecture.ParameterCount} parameters of " +
+                                            (ZooStage.IsMixed(config) ? $"\"{architecture.Name}\" in zoo.architectures (vectors are padded to the longest architecture)" : $"zoo.architecture \"{architecture.Name}\""));
+        }
 
         CheckTextEmbeddings(config);
 

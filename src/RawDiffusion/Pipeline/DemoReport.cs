@@ -103,14 +103,9 @@ public sealed class DemoReport
                                       IProgress<string>? progress = null, CancellationToken cancel = default)
     {
         var splits = ZooStage.Tasks(config, run);
-        var architecture = generator.Architecture;
         var eval = config.Eval;
         int k = config.Sampling.SupportPerClass;
-        var modelsByTask = zoo.ModelsByTask();
         var seenIndex = zoo.Tasks.Select((t, i) => (t.Id, i)).ToDictionary(p => p.Id, p => p.i);
-        var meanOfZoo = MeanOf(zoo.Models);
-        // A linear head over the backbone features can also start from the prototype head and be refined on its support set.
-        var head = LinearHeadNames(architecture);
         // Each seen task's support descriptor (its class prototypes in output order), averaged over support draws: what
         // nearest-task retrieval searches. It needs no trained network, so retrieval is the same in every layout.
         var indexGenerator = new Generator((ulong)config.Sampling.Seed + 7);
@@ -128,93 +123,108 @@ public sealed class DemoReport
         // The accuracy predictor, when the run has one, ranks every generated sample as a second label-free selection.
         var space = config.Model.Predictor == null ? null : PredictorSpace.Of(config, zoo);
         using var predictor = space == null ? null : PredictorStage.Load(config, run, space);
-        var randomInits = Enumerable.Range(0, eval.RandomInits).Select(s => Evaluation.RandomWeights(architecture, (ulong)(1000 + s))).ToArray();
 
         var groups = new (string Name, IEnumerable<TaskSpec> Tasks)[]
         {
             (SeenGroup, splits.Seen.Take(eval.SeenTasks)), (UnseenGroup, splits.Unseen), (CrossGroup, splits.CrossDomain),
         };
         var results = new List<TaskResult>();
-        int total = groups.Sum(g => g.Tasks.Count()), done = 0;
-        foreach (var (group, tasks) in groups)
-            foreach (var task in tasks)
-            {
-                cancel.ThrowIfCancellationRequested();
-                // Support sets and conditions come from backbone features; networks are scored and fine-tuned on the rows they take.
-                var (trainFeatures, testFeatures) = data.For(task);
-                var (train, test) = data.InputsFor(task, architecture);
-                int sets = eval.ConditionSets;
-                var generated = new double[sets][];
-                var generatedSupport = new double[sets][];
-                var generatedPredicted = predictor == null ? null : new double[sets][];
-                var refined = head == null || eval.SupportSteps == 0 ? null : new double[sets][];
-                var prototype = new double[sets];
-                var probe = new double[sets];
-                var nearest = new double[sets];
-                var nearestTask = new string[sets];
-                Dictionary<string, float[]>? selected = null;
-                FeatureSet? firstSupport = null;
-                int nearestOfFirstSet = 0;
-                for (int s = 0; s < sets; s++)
+        var architectures = generator.Architectures;
+        bool mixed = architectures.Count > 1;
+        int total = groups.Sum(g => g.Tasks.Count()) * architectures.Count, done = 0;
+        // A mixed-architecture zoo is evaluated architecture by architecture, each against its own zoo models, in groups
+        // named "seen · two-layer-head" and so on.
+        for (int a = 0; a < architectures.Count; a++)
+        {
+            var architecture = architectures[a];
+            var ownZoo = zoo.OfArchitecture(a);
+            var modelsByTask = ownZoo.ModelsByTask();
+            var meanOfZoo = MeanOf(ownZoo.Models);
+            // A linear head over the backbone features can also start from the prototype head and be refined on its support set.
+            var head = LinearHeadNames(architecture);
+            var randomInits = Enumerable.Range(0, eval.RandomInits).Select(s => Evaluation.RandomWeights(architecture, (ulong)(1000 + s))).ToArray();
+            foreach (var (groupName, tasks) in groups)
+                foreach (var task in tasks)
                 {
-                    var g = new Generator((ulong)config.Sampling.Seed * 1_000_003 + (ulong)results.Count * 1_009 + (ulong)s);
-                    var rows = trainFeatures.SupportIndices(k, g);
-                    FeatureSet support = trainFeatures.Select(rows), supportInputs = train.Select(rows);
-                    var samples = generator.Generate(new ConditionInput(task, support, k, NullTaskWhenUnknown: true), config.Sampling.Samples, g, cancel);
-                    generated[s] = samples.Select(w => Evaluation.Accuracy(architecture, w, test)).ToArray();
-                    generatedSupport[s] = samples.Select(w => Evaluation.Accuracy(architecture, w, supportInputs)).ToArray();
-                    if (generatedPredicted != null) generatedPredicted[s] = PredictorStage.Predict(predictor!, space!, samples);
-                    if (refined != null)
-                        refined[s] = samples.Select(w => FewShotHeads.Refine(new LinearHead(w[head!.Value.Weight], w[head.Value.Bias]), support, eval.SupportSteps, eval.SupportLearningRate)
-                                                                   .Accuracy(testFeatures)).ToArray();
-                    prototype[s] = FewShotHeads.Prototype(support).Accuracy(testFeatures);
-                    probe[s] = FewShotHeads.Probe(support).Accuracy(testFeatures);
-                    var descriptor = Descriptor(support);
-                    int near = Enumerable.Range(0, seenDescriptors.Length).MinBy(t => SquaredDistance(seenDescriptors[t], descriptor));
-                    nearest[s] = modelsByTask[near].Average(m => Evaluation.Accuracy(architecture, zoo.Models[m], test));
-                    nearestTask[s] = zoo.Tasks[near].Id;
-                    if (s == 0)
+                    string group = mixed ? $"{groupName} · {architecture.Name}" : groupName;
+                    cancel.ThrowIfCancellationRequested();
+                    // Support sets and conditions come from backbone features; networks are scored and fine-tuned on the rows they take.
+                    var (trainFeatures, testFeatures) = data.For(task);
+                    var (train, test) = data.InputsFor(task, architecture);
+                    int sets = eval.ConditionSets;
+                    var generated = new double[sets][];
+                    var generatedSupport = new double[sets][];
+                    var generatedPredicted = predictor == null ? null : new double[sets][];
+                    var refined = head == null || eval.SupportSteps == 0 ? null : new double[sets][];
+                    var prototype = new double[sets];
+                    var probe = new double[sets];
+                    var nearest = new double[sets];
+                    var nearestTask = new string[sets];
+                    Dictionary<string, float[]>? selected = null;
+                    FeatureSet? firstSupport = null;
+                    int nearestOfFirstSet = 0;
+                    for (int s = 0; s < sets; s++)
                     {
-                        int best = Enumerable.Range(0, samples.Count).OrderByDescending(i => generatedSupport[0][i]).ThenBy(i => i).First();
-                        selected = samples[best];
-                        firstSupport = support;
-                        nearestOfFirstSet = near;
+                        var g = new Generator((ulong)config.Sampling.Seed * 1_000_003 + (ulong)results.Count * 1_009 + (ulong)s);
+                        var rows = trainFeatures.SupportIndices(k, g);
+                        FeatureSet support = trainFeatures.Select(rows), supportInputs = train.Select(rows);
+                        var samples = generator.Generate(new ConditionInput(task, support, k, NullTaskWhenUnknown: true), config.Sampling.Samples, g, cancel, architecture: a);
+                        generated[s] = samples.Select(w => Evaluation.Accuracy(architecture, w, test)).ToArray();
+                        generatedSupport[s] = samples.Select(w => Evaluation.Accuracy(architecture, w, supportInputs)).ToArray();
+                        if (generatedPredicted != null) generatedPredicted[s] = PredictorStage.Predict(predictor!, space!, samples);
+                        if (refined != null)
+                            refined[s] = samples.Select(w => FewShotHeads.Refine(new LinearHead(w[head!.Value.Weight], w[head.Value.Bias]), support, eval.SupportSteps, eval.SupportLearningRate)
+                                                                       .Accuracy(testFeatures)).ToArray();
+                        prototype[s] = FewShotHeads.Prototype(support).Accuracy(testFeatures);
+                        probe[s] = FewShotHeads.Probe(support).Accuracy(testFeatures);
+                        var descriptor = Descriptor(support);
+                        int near = Enumerable.Range(0, seenDescriptors.Length).MinBy(t => SquaredDistance(seenDescriptors[t], descriptor));
+                        nearest[s] = modelsByTask[near].Average(m => Evaluation.Accuracy(architecture, ownZoo.Models[m], test));
+                        nearestTask[s] = zoo.Tasks[near].Id;
+                        if (s == 0)
+                        {
+                            int best = Enumerable.Range(0, samples.Count).OrderByDescending(i => generatedSupport[0][i]).ThenBy(i => i).First();
+                            selected = samples[best];
+                            firstSupport = support;
+                            nearestOfFirstSet = near;
+                        }
                     }
-                }
-                double[]? own = !seenIndex.TryGetValue(task.Id, out int seenRow) ? null
-                    : modelsByTask[seenRow].Select(m => Evaluation.Accuracy(architecture, zoo.Models[m], test)).ToArray();
-                var random = randomInits.Select(w => Evaluation.Accuracy(architecture, w, test)).ToArray();
+                    double[]? own = !seenIndex.TryGetValue(task.Id, out int seenRow) ? null
+                        : modelsByTask[seenRow].Select(m => Evaluation.Accuracy(architecture, ownZoo.Models[m], test)).ToArray();
+                    var random = randomInits.Select(w => Evaluation.Accuracy(architecture, w, test)).ToArray();
 
-                // Fine-tuning curves from the first support set's picks (selected without test labels).
-                var fineTune = new Dictionary<string, double[]>();
-                if (eval.FineTuneEpochs.Length > 0)
-                {
-                    double[] Curve(IReadOnlyDictionary<string, float[]> w, ulong seed) => Evaluation.FineTuneCurve(architecture, w, train, test, eval.FineTuneEpochs, config.Zoo, seed);
-                    fineTune[GeneratedStart] = Curve(selected!, 5);
-                    fineTune[RandomStart] = Average(randomInits.Select((w, i) => Curve(w, 5 + (ulong)i)).ToArray());
-                    if (head != null) fineTune[PrototypeStart] = Curve(FewShotHeads.Prototype(firstSupport!).ToTensors(head.Value.Weight, head.Value.Bias), 5);
-                    fineTune[NearestStart] = Curve(zoo.Models[modelsByTask[nearestOfFirstSet][0]], 5);
-                    fineTune[ZooMeanStart] = Curve(meanOfZoo, 5);
+                    // Fine-tuning curves from the first support set's picks (selected without test labels).
+                    var fineTune = new Dictionary<string, double[]>();
+                    if (eval.FineTuneEpochs.Length > 0)
+                    {
+                        double[] Curve(IReadOnlyDictionary<string, float[]> w, ulong seed) => Evaluation.FineTuneCurve(architecture, w, train, test, eval.FineTuneEpochs, config.Zoo, seed);
+                        fineTune[GeneratedStart] = Curve(selected!, 5);
+                        fineTune[RandomStart] = Average(randomInits.Select((w, i) => Curve(w, 5 + (ulong)i)).ToArray());
+                        if (head != null) fineTune[PrototypeStart] = Curve(FewShotHeads.Prototype(firstSupport!).ToTensors(head.Value.Weight, head.Value.Bias), 5);
+                        fineTune[NearestStart] = Curve(ownZoo.Models[modelsByTask[nearestOfFirstSet][0]], 5);
+                        fineTune[ZooMeanStart] = Curve(meanOfZoo, 5);
+                    }
+                    // Other support sizes: one support set each, the same generator, the same baselines.
+                    var shots = eval.Shots.Select(shot =>
+                    {
+                        var g = new Generator((ulong)config.Sampling.Seed * 1_000_003 + (ulong)results.Count * 1_009 + 500 + (ulong)shot);
+                        var rows = trainFeatures.SupportIndices(shot, g);
+                        var support = trainFeatures.Select(rows);
+                        var samples = generator.Generate(new ConditionInput(task, support, shot, NullTaskWhenUnknown: true), config.Sampling.Samples, g, cancel, architecture: a);
+                        return new ShotResult(shot, samples.Average(w => Evaluation.Accuracy(architecture, w, test)),
+                            refined == null ? null : samples.Average(w => FewShotHeads.Refine(new LinearHead(w[head!.Value.Weight], w[head.Value.Bias]), support, eval.SupportSteps, eval.SupportLearningRate).Accuracy(testFeatures)),
+                            FewShotHeads.Prototype(support).Accuracy(testFeatures), FewShotHeads.Probe(support).Accuracy(testFeatures));
+                    }).ToArray();
+                    results.Add(new TaskResult(group, task.Id, task.ClassNames, generated, generatedSupport, generatedPredicted, refined, own, prototype, probe, nearest, nearestTask,
+                                               Evaluation.Accuracy(architecture, meanOfZoo, test), random, fineTune, shots));
+                    progress?.Report($"evaluated {++done}/{total}: {task.Id}" + (mixed ? $" ({architecture.Name})" : ""));
                 }
-                // Other support sizes: one support set each, the same generator, the same baselines.
-                var shots = eval.Shots.Select(shot =>
-                {
-                    var g = new Generator((ulong)config.Sampling.Seed * 1_000_003 + (ulong)results.Count * 1_009 + 500 + (ulong)shot);
-                    var rows = trainFeatures.SupportIndices(shot, g);
-                    var support = trainFeatures.Select(rows);
-                    var samples = generator.Generate(new ConditionInput(task, support, shot, NullTaskWhenUnknown: true), config.Sampling.Samples, g, cancel);
-                    return new ShotResult(shot, samples.Average(w => Evaluation.Accuracy(architecture, w, test)),
-                        refined == null ? null : samples.Average(w => FewShotHeads.Refine(new LinearHead(w[head!.Value.Weight], w[head.Value.Bias]), support, eval.SupportSteps, eval.SupportLearningRate).Accuracy(testFeatures)),
-                        FewShotHeads.Prototype(support).Accuracy(testFeatures), FewShotHeads.Probe(support).Accuracy(testFeatures));
-                }).ToArray();
-                results.Add(new TaskResult(group, task.Id, task.ClassNames, generated, generatedSupport, generatedPredicted, refined, own, prototype, probe, nearest, nearestTask,
-                                           Evaluation.Accuracy(architecture, meanOfZoo, test), random, fineTune, shots));
-                progress?.Report($"evaluated {++done}/{total}: {task.Id}");
-            }
+        }
         return new DemoReport
         {
-            Tasks = results, Architecture = architecture.Name, Layout = config.Vectors.Layout, Condition = config.Condition.Describe(), ZooModels = zoo.Models.Count, Samples = config.Sampling.Samples,
-            ConditionSets = eval.ConditionSets, SupportPerClass = k, SelectTop = eval.SelectTop, SupportSteps = head == null ? 0 : eval.SupportSteps,
+            Tasks = results, Architecture = string.Join(" + ", architectures.Select(a => a.Name)), Layout = config.Vectors.Layout, Condition = config.Condition.Describe(), ZooModels = zoo.Models.Count,
+            Samples = config.Sampling.Samples, ConditionSets = eval.ConditionSets, SupportPerClass = k, SelectTop = eval.SelectTop,
+            SupportSteps = architectures.Any(a => LinearHeadNames(a) != null) ? eval.SupportSteps : 0,
             FineTuneEpochs = eval.FineTuneEpochs, Domain = config.Tasks.Domain, CrossDomain = config.Tasks.CrossDomain,
         };
     }
@@ -260,7 +270,7 @@ public sealed class DemoReport
     static string Ci(Summary? s) => s == null ? "" : "±" + (100 * s.Ci95).ToString("F1", CultureInfo.InvariantCulture);
     static string Both(Summary? s) => s == null ? "–" : $"{P(s)} {Ci(s)}";
 
-    string GroupName(string group) => group == CrossGroup ? CrossDomain : group;
+    string GroupName(string group) => group.StartsWith(CrossGroup, StringComparison.Ordinal) ? CrossDomain + group[CrossGroup.Length..] : group;
 
     /// <summary>The terminal table's columns, short enough for 80 columns (report.md explains each).</summary>
     /// <summary>With an accuracy predictor, "pred" (its top-k) joins and the zoo-mean column leaves (it is in report.md).</summary>

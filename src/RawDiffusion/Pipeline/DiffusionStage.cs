@@ -8,7 +8,8 @@ namespace RawDiffusion.Pipeline;
 /// <summary>Stage 4: the latent DDPM UNet, conditioned on each seen task (diffusion.safetensors holds the EMA weights)
 /// through the <see cref="TaskConditioner"/>: support sets drawn from the task's training rows (a fixed number of draws
 /// per task, computed once: the frozen dataset encoder, or class-row prototypes), its index for the learned task
-/// embeddings, its text vector, as condition.kind lists them. Conditions are dropped at the configured rate (vectors to
+/// embeddings, its text vector, as condition.kind lists them; in a mixed-architecture
+/// zoo each vector's condition then says its architecture (<see cref="ArchitectureCondition"/>, appended last). Conditions are dropped at the configured rate (vectors to
 /// zeros, the task to the null task) so sampling can use classifier-free guidance.</summary>
 public static class DiffusionStage
 {
@@ -21,6 +22,8 @@ public static class DiffusionStage
         using var conditioner = TaskConditioner.Load(config, run, vectors.Tasks);
         int draws = config.Training.ConditionDraws, z = latents.Length / vectors.Count, e = conditioner.VectorLength, perSet = vectors.RowsPerModel;
         bool taskIds = conditioner.Has(ConditionConfig.TaskIdKind);
+        // A mixed-architecture zoo appends each vector's architecture (one-hot) after the task's condition parts.
+        int architectures = config.ArchitectureConditionLength, width = e + architectures;
         var conditionGenerator = new Generator((ulong)settings.Seed + 1);
         // [task][draw, vector of the set, E]: vector v's condition is the one of its class (row) in a draw of its task.
         var conditions = vectors.Tasks.Select(t => conditioner.TrainingVectors(t, data.For(t).Train, config.Sampling.SupportPerClass, draws, conditionGenerator)).ToArray();
@@ -35,13 +38,14 @@ public static class DiffusionStage
         {
             var rng = generator.HostRandom();
             var x0 = new float[batch * z];
-            var c = new float[batch * e];
+            var c = new float[batch * width];
             var task = new int[batch];
             for (int b = 0; b < batch; b++)
             {
                 int row = rng.Next(vectors.Count);
                 latents.AsSpan(row * z, z).CopyTo(x0.AsSpan(b * z));
-                conditions[vectors.TaskOf[row]].AsSpan((rng.Next(draws) * perSet + vectors.ClassOf(row)) * e, e).CopyTo(c.AsSpan(b * e));
+                conditions[vectors.TaskOf[row]].AsSpan((rng.Next(draws) * perSet + vectors.ClassOf(row)) * e, e).CopyTo(c.AsSpan(b * width));
+                if (architectures > 0) ArchitectureCondition.Write(c.AsSpan(b * width + e, architectures), vectors.ArchitectureOf(row), architectures);
                 task[b] = vectors.TaskOf[row];
             }
             var condition = unet.DropConditions(UNetConditionInput.Of(config.Model.UNet, c, batch,

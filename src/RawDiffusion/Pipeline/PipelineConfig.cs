@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using RawDiffusion.Models;
 
 namespace RawDiffusion.Pipeline;
@@ -33,12 +34,20 @@ public sealed record ZooConfig
 {
     /// <summary>A built-in architecture name or a JSON file; inputs and classes are set from the features and tasks.</summary>
     public string Architecture { get; init; } = "linear-head";
+    /// <summary>A mixed-architecture zoo: two or more names or JSON files, each trained on every seen task (one sub-zoo
+    /// per architecture in zoo/&lt;name&gt;/); replaces <see cref="Architecture"/>. Null for a zoo of one architecture.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string[]? Architectures { get; init; }
     public int Seeds { get; init; } = 3;
     public int Epochs { get; init; } = 4;
     public int KeepLastEpochs { get; init; } = 2;
     public int BatchSize { get; init; } = 128;
     public double LearningRate { get; init; } = 1e-2;
     public double WeightDecay { get; init; }
+    /// <summary>Initialise every task's network of a seed from the same weights, so hidden units line up across tasks
+    /// (what makes model-wise vectors of hidden-layer networks learnable; off: each task and seed draws its own).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool SharedInitialization { get; init; }
 }
 
 /// <summary>How zoo weights become the VAE's input vectors.</summary>
@@ -122,7 +131,7 @@ public sealed record PipelineConfig
     public TaskConfig Tasks { get; init; } = new();
     public ZooConfig Zoo { get; init; } = new();
     public VectorConfig Vectors { get; init; } = new();
-    /// <summary>What the diffusion model is conditioned on: the dataset (default), task ids, texts, or a combination.</summary>
+    /// <summary>What the diffusion model is conditioned on: the dataset (default), task ids, texts, the architecture, or a combination.</summary>
     public ConditionConfig Condition { get; init; } = new();
     public ModelConfig Model { get; init; } = new();
     public TrainingConfig Training { get; init; } = new();
@@ -154,6 +163,14 @@ public sealed record PipelineConfig
 
     public string ToJson() => JsonSerializer.Serialize(this, ModelConfig.JsonOptions);
 
+    /// <summary>The zoo's architecture names or files: zoo.architectures, or zoo.architecture alone.</summary>
+    [JsonIgnore]
+    public string[] ArchitectureNames => Zoo.Architectures ?? [Zoo.Architecture];
+
+    /// <summary>Values the architecture condition appends to the UNet's vector condition (its one-hot index); 0 without it.</summary>
+    [JsonIgnore]
+    public int ArchitectureConditionLength => Condition.Has(ConditionConfig.ArchitectureKind) ? ArchitectureNames.Length : 0;
+
     /// <summary>A short hash of a part of the config, stored in stage checkpoints so --resume refuses a changed config.</summary>
     public static string Hash(object part) =>
         Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(part, part.GetType(), ModelConfig.JsonOptions))))[..16].ToLowerInvariant();
@@ -170,6 +187,8 @@ public sealed record PipelineConfig
             else if (kind == ConditionConfig.TextKind)
                 parts.Add(Condition.Text.Encoder == TextConditionConfig.Hashed ? ("condition.text.hashLength", Condition.Text.HashLength) : ("condition.text.embeddings", null));
         }
+        // The architecture's one-hot index always comes last, after the parts the TaskConditioner composes.
+        if (ArchitectureConditionLength > 0) parts.Add(("the one-hot index of zoo.architectures", ArchitectureConditionLength));
         return parts;
     }
 
@@ -222,6 +241,22 @@ public sealed record PipelineConfig
         if (Vectors.Layout is not (ClassRows.ModelWiseLayout or ClassRows.Layout))
             throw new ArgumentException($"vectors.layout must be \"{ClassRows.ModelWiseLayout}\" or \"{ClassRows.Layout}\" (got \"{Vectors.Layout}\")");
         if (Condition is null) throw new ArgumentException("condition must be an object (e.g. { \"kind\": \"dataset\" })");
+        if (Zoo.Architectures != null)
+        {
+            if (Zoo.Architectures.Length < 2)
+                throw new ArgumentException($"zoo.architectures must list two or more architectures for a mixed-architecture zoo (got {Zoo.Architectures.Length}; use zoo.architecture for one)");
+            if (Zoo.Architectures.GroupBy(a => a).FirstOrDefault(g => g.Count() > 1) is { } twice)
+                throw new ArgumentException($"zoo.architectures lists \"{twice.Key}\" twice");
+            if (Vectors.Layout != ClassRows.ModelWiseLayout)
+                throw new ArgumentException($"zoo.architectures: a mixed-architecture zoo needs vectors.layout \"{ClassRows.ModelWiseLayout}\" (\"{Vectors.Layout}\" generates the rows of one linear head)");
+            if (!Condition.Has(ConditionConfig.ArchitectureKind))
+                throw new ArgumentException($"condition.kind must include \"{ConditionConfig.ArchitectureKind}\" for a mixed-architecture zoo (zoo.architectures), so that sampling can choose the architecture");
+            if (Model.Predictor != null)
+                throw new ArgumentException("model.predictor: the accuracy predictor learns the weight space of one architecture; a mixed-architecture zoo (zoo.architectures) cannot train one");
+        }
+        else if (Condition.Has(ConditionConfig.ArchitectureKind))
+            throw new ArgumentException($"condition.kind \"{ConditionConfig.ArchitectureKind}\" needs a mixed-architecture zoo: list two or more architectures in zoo.architectures");
+        // After the zoo checks, so a mixed zoo with class rows is refused for the zoo rather than for its condition.
         Condition.Validate(Vectors.Layout);
         if (Vectors.Layout == ClassRows.Layout)
             UNetConditionInput.Check(Model.UNet, ClassRows.ConditionLength(Model.DatasetEncoder.FeatureLength),

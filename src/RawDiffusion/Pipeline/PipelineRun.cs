@@ -73,7 +73,8 @@ public static class PipelineRun
     {
         var started = DateTime.UtcNow;
         using var context = new RunContext(config, run, dataRoot, log);
-        log?.Invoke($"zoo: {config.Tasks.Seen} tasks x {config.Zoo.Seeds} seeds, last {config.Zoo.KeepLastEpochs} of {config.Zoo.Epochs} epochs kept");
+        log?.Invoke($"zoo: {config.Tasks.Seen} tasks x {config.Zoo.Seeds} seeds, last {config.Zoo.KeepLastEpochs} of {config.Zoo.Epochs} epochs kept" +
+                    (ZooStage.IsMixed(config) ? $", for each of {string.Join(", ", config.ArchitectureNames)}" : ""));
         ZooStage.Build(config, run, context.Data, ShardSpec.Whole, zooProgress, options.Cancel);
         foreach (var stage in Stages(config))
             if (TrainStage(context, stage, options).Interrupted) return null;

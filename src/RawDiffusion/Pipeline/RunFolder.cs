@@ -10,6 +10,10 @@ public sealed class RunFolder(string root)
     public string Zoo => Path.Combine(Root, "zoo");
     public string Layout => Path.Combine(Root, "layout.json");
     public string Normalization => Path.Combine(Root, "normalization.safetensors");
+    /// <summary>The vector layout of one architecture of a mixed-architecture zoo (each has its own).</summary>
+    public string LayoutOf(string architecture) => Path.Combine(Root, $"layout.{architecture}.json");
+    /// <summary>The normalisation statistics of one architecture of a mixed-architecture zoo.</summary>
+    public string NormalizationOf(string architecture) => Path.Combine(Root, $"normalization.{architecture}.safetensors");
     public string Checkpoints => Path.Combine(Root, "checkpoints");
     public string Plots => Path.Combine(Root, "plots");
     public string Samples => Path.Combine(Root, "samples");

@@ -13,6 +13,8 @@ namespace RawDiffusion.Pipeline;
 /// zoo's architecture (class rows are assembled into the head), ready to load or save as safetensors. Samples go
 /// through the networks in batches of at most <see cref="BatchVectors"/> vectors, so memory does not grow with the
 /// number of samples.
+/// A run of a mixed-architecture zoo generates for the architecture it is asked for: its one-hot index joins the
+/// condition, and the decoded vector is de-normalised and cut back to that architecture's tensors.
 /// </summary>
 public sealed class WeightGenerator : IDisposable
 {
@@ -23,15 +25,19 @@ public sealed class WeightGenerator : IDisposable
     readonly UNet unet;
     readonly GaussianDiffusion diffusion;
     readonly bool classRows;
+    readonly TargetArchitecture[] architectures;
+    readonly WeightVectorizer[] layouts;
+    readonly NormalizationStats[] stats;
 
     public WeightGenerator(PipelineConfig config, RunFolder run)
     {
         Config = config;
-        run.Require(Path.Combine(run.Zoo, ZooManifest.FileName), "zoo build");
-        var manifest = ZooManifest.Load(run.Zoo);
-        Architecture = manifest.Architecture;
-        Layout = WeightVectorizer.Load(run.Require(run.Layout, "train vae"));
-        Stats = NormalizationStats.Load(run.Require(run.Normalization, "train vae"), Layout);
+        bool mixed = ZooStage.IsMixed(config);
+        architectures = ZooStage.ZooArchitectures(config, run).ToArray();
+        layouts = architectures.Select(a => WeightVectorizer.Load(run.Require(mixed ? run.LayoutOf(a.Name) : run.Layout, "train vae"))).ToArray();
+        stats = architectures.Select((a, i) => NormalizationStats.Load(run.Require(mixed ? run.NormalizationOf(a.Name) : run.Normalization, "train vae"), layouts[i])).ToArray();
+        // Every architecture's zoo is trained on the same tasks (ZooVectors checks), so the first one's manifest names them.
+        var manifest = ZooManifest.Load(ZooStage.Folder(config, run, ZooStage.Architectures(config)[0]));
         classRows = config.Vectors.Layout == ClassRows.Layout;
         vae = VaeStage.Load(config, run);
         Conditioner = TaskConditioner.Load(config, run, manifest.TaskSpecs());
@@ -40,31 +46,64 @@ public sealed class WeightGenerator : IDisposable
     }
 
     public PipelineConfig Config { get; }
-    public TargetArchitecture Architecture { get; }
-    public WeightVectorizer Layout { get; }
-    public NormalizationStats Stats { get; }
+
+    /// <summary>The architectures it generates, in config order (one unless the zoo is mixed).</summary>
+    public IReadOnlyList<TargetArchitecture> Architectures => architectures;
+
+    /// <summary>The architecture of a run whose zoo has one.</summary>
+    public TargetArchitecture Architecture => architectures[Single];
+
+    public WeightVectorizer Layout => layouts[Single];
+    public NormalizationStats Stats => stats[Single];
+
+    int Single => architectures.Length == 1 ? 0
+        : throw new InvalidOperationException($"the run's zoo holds the architectures {string.Join(", ", architectures.Select(a => a.Name))}; choose one");
+
+    /// <summary>The architecture a command asked for (--architecture NAME), or the only one when it names none; an error
+    /// when the zoo is mixed and no name was given.</summary>
+    public int SelectArchitecture(string? name) => ZooStage.SelectArchitecture(architectures, name);
+
+    int CheckArchitecture(int? architecture)
+    {
+        int a = architecture ?? Single;
+        if (a < 0 || a >= architectures.Length) throw new ArgumentOutOfRangeException(nameof(architecture), a, $"the run has {architectures.Length} architectures");
+        return a;
+    }
+
     public TaskConditioner Conditioner { get; }
 
     /// <summary><paramref name="samples"/> weight sets for the task whose support set is <paramref name="support"/>:
     /// backbone features, <paramref name="perClass"/> rows of each class, class by class (as <see cref="FeatureSet.SupportIndices"/> draws them).</summary>
+    /// <param name="architecture">Index into <see cref="Architectures"/>; may be left out when the zoo has one.</param>
     public IReadOnlyList<Dictionary<string, float[]>> Generate(FeatureSet support, int perClass, int samples, Generator generator,
-                                                               CancellationToken cancel = default) =>
-        Generate(new ConditionInput(Support: support, PerClass: perClass), samples, generator, cancel);
+                                                               CancellationToken cancel = default, int? architecture = null) =>
+        Generate(new ConditionInput(Support: support, PerClass: perClass), samples, generator, cancel, architecture);
 
     /// <summary><paramref name="samples"/> weight sets for the task <paramref name="input"/> describes (each condition kind
     /// of the run takes the parts it needs).</summary>
-    public IReadOnlyList<Dictionary<string, float[]>> Generate(ConditionInput input, int samples, Generator generator, CancellationToken cancel = default)
+    /// <param name="architecture">Index into <see cref="Architectures"/>; may be left out when the zoo has one.</param>
+    public IReadOnlyList<Dictionary<string, float[]>> Generate(ConditionInput input, int samples, Generator generator, CancellationToken cancel = default, int? architecture = null)
     {
+        var target = architectures[CheckArchitecture(architecture)];
         if (input.Support is { } support && support.FeatureLength != Config.Model.DatasetEncoder.FeatureLength)
             throw new ArgumentException($"{support.Source}: rows of {support.FeatureLength} features, the run's condition takes {Config.Model.DatasetEncoder.FeatureLength}");
-        return Generate(Conditioner.For(input, Architecture.Classes), samples, generator, cancel);
+        if (input.Support is { } s && s.ClassCount != target.Classes)
+            throw new ArgumentException($"{s.Source}: {s.ClassCount} classes, but the zoo's architecture \"{target.Name}\" has {target.Classes} outputs");
+        return Generate(Conditioner.For(input, target.Classes), samples, generator, cancel, architecture);
     }
 
     /// <summary><paramref name="samples"/> weight sets at a point of condition space (a task's condition, or a mix of two).</summary>
-    public IReadOnlyList<Dictionary<string, float[]>> Generate(ConditionPoint point, int samples, Generator generator, CancellationToken cancel = default)
+    /// <param name="architecture">Index into <see cref="Architectures"/>; may be left out when the zoo has one.</param>
+    public IReadOnlyList<Dictionary<string, float[]>> Generate(ConditionPoint point, int samples, Generator generator, CancellationToken cancel = default, int? architecture = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(samples, 1);
-        int perSample = Conditioner.VectorsPerSet(Architecture.Classes), e = Conditioner.VectorLength;
+        int a = CheckArchitecture(architecture);
+        var target = architectures[a];
+        var layout = layouts[a];
+        int perSample = Conditioner.VectorsPerSet(target.Classes), count = Config.ArchitectureConditionLength;
+        // The architecture's one-hot index follows the task's condition parts (as in training).
+        var conditions = ArchitectureCondition.Append(point.Vector, perSample, a, count);
+        int e = Conditioner.VectorLength + count;
         int samplesPerBatch = Math.Max(1, BatchVectors / perSample);
         var result = new List<Dictionary<string, float[]>>(samples);
         for (int first = 0; first < samples; first += samplesPerBatch)
@@ -72,12 +111,12 @@ public sealed class WeightGenerator : IDisposable
             cancel.ThrowIfCancellationRequested();
             int n = Math.Min(samplesPerBatch, samples - first), vectors = n * perSample;
             var condition = new float[vectors * e];
-            for (int s = 0; s < n; s++) point.Vector.CopyTo(condition.AsSpan(s * perSample * e));
-            var decoded = Sample(condition, point.TaskWeights, n, perSample, generator);
+            for (int s = 0; s < n; s++) conditions.CopyTo(condition.AsSpan(s * perSample * e));
+            var decoded = Sample(condition, point.TaskWeights, n, perSample, stats[a], generator);
             for (int s = 0; s < n; s++)
             {
-                var parts = Enumerable.Range(0, perSample).Select(v => (IReadOnlyDictionary<string, float[]>)Layout.Unflatten(decoded.AsSpan((s * perSample + v) * Layout.VectorLength, Layout.VectorLength))).ToArray();
-                result.Add(classRows ? ClassRows.Assemble(Architecture, parts) : new Dictionary<string, float[]>(parts[0]));
+                var parts = Enumerable.Range(0, perSample).Select(v => (IReadOnlyDictionary<string, float[]>)layout.Unflatten(decoded.AsSpan((s * perSample + v) * layout.VectorLength, layout.VectorLength))).ToArray();
+                result.Add(classRows ? ClassRows.Assemble(target, parts) : new Dictionary<string, float[]>(parts[0]));
             }
         }
         return result;
@@ -85,7 +124,7 @@ public sealed class WeightGenerator : IDisposable
 
     /// <summary>De-normalised vectors [samples * perSample, VectorLength] sampled under the condition vectors
     /// [samples * perSample, E] and the task weights (the same for every vector; a one-hot one goes in as the task's index).</summary>
-    float[] Sample(float[] condition, float[]? taskWeights, int samples, int perSample, Generator generator)
+    float[] Sample(float[] condition, float[]? taskWeights, int samples, int perSample, NormalizationStats statistics, Generator generator)
     {
         using var _ = GradMode.NoGrad();
         using var scope = DisposeScope.Enter();
@@ -111,7 +150,7 @@ public sealed class WeightGenerator : IDisposable
             ? diffusion.SampleDdpm(predictor, shape, generator, sampling.Guidance, start: start)
             : diffusion.SampleDdim(predictor, shape, generator, sampling.DdimSteps, sampling.Eta, sampling.Guidance, start: start);
         var decoded = vae.Decode((latents / vae.LatentScale).Reshape([vectors, .. Config.Model.Vae.LatentShape])).ToArray<float>();
-        Stats.Denormalize(decoded);
+        statistics.Denormalize(decoded);
         return decoded;
     }
 

@@ -16,6 +16,8 @@ public sealed record ZooBuildOptions
     public int BatchSize { get; init; } = 128;
     public double LearningRate { get; init; } = 1e-3;
     public double WeightDecay { get; init; }
+    /// <summary>Initialise every task's network of a seed identically (<see cref="ZooTraining.SharedInitialization"/>).</summary>
+    public bool SharedInitialization { get; init; }
     public required ZooFeatures Features { get; init; }
     public required ZooData Data { get; init; }
 
@@ -26,6 +28,6 @@ public sealed record ZooBuildOptions
     public ZooTraining Training => new()
     {
         Seeds = Seeds.ToArray(), Epochs = Epochs, KeepLastEpochs = KeepLastEpochs,
-        BatchSize = BatchSize, LearningRate = LearningRate, WeightDecay = WeightDecay,
+        BatchSize = BatchSize, LearningRate = LearningRate, WeightDecay = WeightDecay, SharedInitialization = SharedInitialization,
     };
 }

@@ -66,6 +66,10 @@ public static partial class ZooBuilder
         return z ^ (z >> 31);
     }
 
+    /// <summary>The seed of a job's initial weights: its <see cref="JobSeed"/>, or with shared initialisation one seed per
+    /// training seed whatever the task, so the networks of all tasks start from the same weights.</summary>
+    public static ulong InitializationSeed(bool shared, int seed, string taskId) => shared ? JobSeed(seed, "") : JobSeed(seed, taskId);
+
     /// <summary>Every job of the build in its fixed order: tasks in order, seeds in order within each task.</summary>
     static IEnumerable<(int Index, TaskSpec Task, int Seed)> Jobs(ZooBuildOptions options)
     {
@@ -132,7 +136,7 @@ public static partial class ZooBuilder
         var kept = options.Training.KeptEpochs().ToHashSet();
         var entries = new List<ZooCheckpointEntry>();
         using var scope = DisposeScope.Enter();
-        using var model = options.Architecture.Build(new Generator(jobSeed));
+        using var model = options.Architecture.Build(new Generator(InitializationSeed(options.SharedInitialization, seed, task.Id)));
         var training = new ClassifierTrainingOptions
         {
             Epochs = options.Epochs, BatchSize = options.BatchSize, LearningRate = options.LearningRate,

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace RawDiffusion.Zoo;
 
 /// <summary>How a built zoo's networks were trained, recorded so a resumed or sharded build can check it continues the same zoo.</summary>
@@ -10,6 +12,10 @@ public sealed record ZooTraining
     public int BatchSize { get; init; }
     public double LearningRate { get; init; }
     public double WeightDecay { get; init; }
+    /// <summary>Every task's network of a seed starts from the same initial weights (drawn from the seed alone), so the
+    /// hidden units of different tasks start aligned; otherwise each (task, seed) draws its own.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool SharedInitialization { get; init; }
 
     public void Validate(string source)
     {

@@ -64,6 +64,17 @@ internal static class TinyPipeline
         .Replace("\"diffusion\": { \"steps\": 100,", "\"predictor\": { \"hidden\": 16 },\n    \"diffusion\": { \"steps\": 100,")
         .Replace("\"conditionDraws\": 4", "\"predictor\": { \"steps\": 200, \"batchSize\": 16, \"learningRate\": 0.003, \"checkpointEvery\": 0, \"seed\": 52 },\n    \"conditionDraws\": 4");
 
+    /// <summary>The tiny config with a mixed-architecture zoo: linear heads (51 weights) and two-layer heads 16-32-3 (643
+    /// weights) on the same tasks, vectors padded to 643, conditioned on the dataset embedding (64) and a one-hot
+    /// architecture index (2). Every task's network of a seed starts from the same weights. Only seen tasks are evaluated, without fine-tuning curves or other support sizes, to keep its report quick.</summary>
+    public static string MixedJson => Json
+        .Replace("\"architecture\": \"linear-head\",", "\"architectures\": [\"linear-head\", \"two-layer-head\"], \"sharedInitialization\": true,")
+        .Replace("\"vectors\": { \"normalization\": \"per-parameter\" },", "\"vectors\": { \"normalization\": \"per-parameter\" },\n      \"condition\": { \"kind\": [\"dataset\", \"architecture\"] },")
+        .Replace("\"vectorLength\": 51,", "\"vectorLength\": 643,")
+        .Replace("\"conditionVectorLength\": 64,", "\"conditionVectorLength\": 66,")
+        .Replace("\"fineTuneEpochs\": [1, 2], \"supportSteps\": 5, \"shots\": [1, 3]", "\"fineTuneEpochs\": [], \"supportSteps\": 5, \"shots\": []")
+        .Replace("\"unseen\": 2, \"crossDomainTasks\": 2,", "\"unseen\": 0, \"crossDomainTasks\": 0,");
+
     /// <summary>A pixel architecture small enough for the tiny pipeline: an MLP on the 784 raw pixels (784*8+8 + 8*3+3 = 6,307 weights).</summary>
     public static readonly TargetArchitecture PixelArchitecture = new() { Name = "tiny-pixel-mlp", Kind = TargetArchitecture.MlpKind, Inputs = 784, Hidden = [8], Classes = 3 };
 

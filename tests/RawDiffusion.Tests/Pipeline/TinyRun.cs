@@ -16,11 +16,15 @@ internal sealed class TinyRun
     static readonly Lazy<TinyRun> classRows = new(() => new TinyRun(_ => TinyPipeline.ClassRowsJson), LazyThreadSafetyMode.ExecutionAndPublication);
 
     static readonly Lazy<TinyRun> paper = new(() => new TinyRun(_ => TinyPipeline.PaperJson), LazyThreadSafetyMode.ExecutionAndPublication);
+    static readonly Lazy<TinyRun> mixed = new(() => new TinyRun(_ => TinyPipeline.MixedJson), LazyThreadSafetyMode.ExecutionAndPublication);
 
     public static TinyRun Shared => shared.Value;
 
     /// <summary>The tiny run the paper's way: accuracy predictor, Eq. 9 VAE, condition maps, DDPM sampling.</summary>
     public static TinyRun Paper => paper.Value;
+
+    /// <summary>The tiny run with a mixed-architecture zoo (<see cref="TinyPipeline.MixedJson"/>).</summary>
+    public static TinyRun Mixed => mixed.Value;
 
     /// <summary>The tiny run with vectors.layout "class-rows": heads generated row by row.</summary>
     public static TinyRun ClassRows => classRows.Value;
