@@ -46,40 +46,43 @@ public static class LmReport
     public static IReadOnlyList<(string Domain, double Base, double FineTune, double Ceiling)> SelectionCeiling(LmRun run, IReadOnlyList<TextDomain> domains,
                                                                                                                IReadOnlyList<TensorSpec> selected)
     {
-        int context = run.Config.Model.Context, batch = run.Config.EvalBatchSize;
         var rows = new List<(string, double, double, double)>();
         foreach (var d in domains)
         {
-            double Bpb(LlamaForCausalLM m) => LmEvaluation.BitsPerByte(m, d.ValidTokens, context, batch);
             using var model = run.LoadBase();
-            double baseBpb = Bpb(model);
-            var last = run.Members(d.Name).GroupBy(m => m.Seed).Select(x => x.Last()).ToList();
-            double tuned = last.Select(m => { using var t = LlamaFiles.Load(m.Folder); return Bpb(t); }).Average();
-            var state = model.StateDict();
-            var tunedLayers = LmZooChunks.ReadSelected(last[0].Folder, selected);
-            foreach (var s in selected) Refine.Assign(state[s.Name], tunedLayers[s.Name]);
-            rows.Add((d.Name, baseBpb, tuned, Bpb(model)));
+            var (baseBpb, tuned, ceiling, _) = BaseTunedCeiling(run, d, selected, model);
+            rows.Add((d.Name, baseBpb, tuned, ceiling));
         }
         return rows;
+    }
+
+    /// <summary>Bits per byte of the base model, of the domain's fine-tunes (mean over the seeds' last checkpoints) and
+    /// of the base with the first fine-tune's selected layers; <paramref name="model"/> (the base, loaded by the caller)
+    /// is left holding those layers.</summary>
+    static (double Base, double FineTune, double Ceiling, Func<LlamaForCausalLM, double> Bpb) BaseTunedCeiling(
+        LmRun run, TextDomain d, IReadOnlyList<TensorSpec> selected, LlamaForCausalLM model)
+    {
+        int context = run.Config.Model.Context, batch = run.Config.EvalBatchSize;
+        double Bpb(LlamaForCausalLM m) => LmEvaluation.BitsPerByte(m, d.ValidTokens, context, batch);
+        double baseBpb = Bpb(model);
+        var last = run.Members(d.Name).GroupBy(m => m.Seed).Select(x => x.Last()).ToList();
+        double tuned = last.Select(m => { using var t = LlamaFiles.Load(m.Folder); return Bpb(t); }).Average();
+        var state = model.StateDict();
+        var tunedLayers = LmZooChunks.ReadSelected(last[0].Folder, selected);
+        foreach (var s in selected) Refine.Assign(state[s.Name], tunedLayers[s.Name]);
+        return (baseBpb, tuned, Bpb(model), Bpb);
     }
 
     public static IReadOnlyList<LmReportRow> Evaluate(LmRun run, IReadOnlyList<TextDomain> domains, Action<string>? log = null)
     {
         var g = run.Config.Generation ?? throw new ArgumentException($"{run.ConfigPath}: no 'generation' section");
         var selected = LayerSelection.Select(run).Tensors;
-        int context = run.Config.Model.Context, batch = run.Config.EvalBatchSize;
         var rows = new List<LmReportRow>();
         foreach (var d in domains)
         {
-            double Bpb(LlamaForCausalLM m) => LmEvaluation.BitsPerByte(m, d.ValidTokens, context, batch);
             using var model = run.LoadBase();
-            double baseBpb = Bpb(model);
-            var last = run.Members(d.Name).GroupBy(m => m.Seed).Select(x => x.Last()).ToList();
-            double tuned = last.Select(m => { using var t = LlamaFiles.Load(m.Folder); return Bpb(t); }).Average();
+            var (baseBpb, tuned, oracle, Bpb) = BaseTunedCeiling(run, d, selected, model);
             var state = model.StateDict();
-            var tunedLayers = LmZooChunks.ReadSelected(last[0].Folder, selected);
-            foreach (var s in selected) Refine.Assign(state[s.Name], tunedLayers[s.Name]);
-            double oracle = Bpb(model);
             var candidate = LayerGeneration.ReadCandidate(LayerGeneration.CandidatePath(run, d.Name, 0), selected);
             foreach (var s in selected) Refine.Assign(state[s.Name], candidate[s.Name]);
             double generated = Bpb(model);

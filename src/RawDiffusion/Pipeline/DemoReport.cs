@@ -272,26 +272,33 @@ public sealed class DemoReport
 
     string GroupName(string group) => group.StartsWith(CrossGroup, StringComparison.Ordinal) ? CrossDomain + group[CrossGroup.Length..] : group;
 
-    /// <summary>The terminal table's columns, short enough for 80 columns (report.md explains each).</summary>
-    /// <summary>With an accuracy predictor, "pred" (its top-k) joins and the zoo-mean column leaves (it is in report.md).</summary>
-    public string[] Columns => HasPredictor
-        ? ["tasks", "gen", "sd", $"top{SelectTop}", $"pred{SelectTop}", "+sup", "proto", "probe", "near", "zoo", "rand"]
-        : ["tasks", "gen", "sd", $"top{SelectTop}", "+sup", "proto", "probe", "near", "zoo", "mean", "rand"];
+    /// <summary>The terminal table's value columns, short enough for 80 columns (report.md explains each). With an
+    /// accuracy predictor, "pred" (its top-k) joins and the zoo-mean column leaves (it is in report.md).</summary>
+    IEnumerable<(string Name, Func<GroupSummary, Summary?> Value, bool Interval)> TerminalColumns()
+    {
+        yield return ("gen", g => g.Generated, true);
+        yield return ("sd", g => g.GeneratedStd, false);
+        yield return ($"top{SelectTop}", g => g.SelectedTop, true);
+        if (HasPredictor) yield return ($"pred{SelectTop}", g => g.PredictorTop, true);
+        yield return ("+sup", g => g.Refined, true);
+        yield return ("proto", g => g.Prototype, true);
+        yield return ("probe", g => g.Probe, true);
+        yield return ("near", g => g.Nearest, true);
+        yield return ("zoo", g => g.Zoo, true);
+        if (!HasPredictor) yield return ("mean", g => g.MeanOfZoo, true);
+        yield return ("rand", g => g.Random, true);
+    }
+
+    public string[] Columns => ["tasks", .. TerminalColumns().Select(c => c.Name)];
 
     public bool HasPredictor => Tasks.Count > 0 && Tasks.All(t => t.GeneratedPredicted != null);
 
     /// <summary>Per group two rows: the means over tasks, then the half-widths of their 95% intervals.</summary>
-    public IEnumerable<string[]> Rows() => Groups().SelectMany(g => HasPredictor
-        ? new[]
-        {
-            new[] { $"{GroupName(g.Group)} ({g.Tasks})", P(g.Generated), P(g.GeneratedStd), P(g.SelectedTop), P(g.PredictorTop), P(g.Refined), P(g.Prototype), P(g.Probe), P(g.Nearest), P(g.Zoo), P(g.Random) },
-            new[] { "  95% CI", Ci(g.Generated), "", Ci(g.SelectedTop), Ci(g.PredictorTop), Ci(g.Refined), Ci(g.Prototype), Ci(g.Probe), Ci(g.Nearest), Ci(g.Zoo), Ci(g.Random) },
-        }
-        : new[]
-        {
-            new[] { $"{GroupName(g.Group)} ({g.Tasks})", P(g.Generated), P(g.GeneratedStd), P(g.SelectedTop), P(g.Refined), P(g.Prototype), P(g.Probe), P(g.Nearest), P(g.Zoo), P(g.MeanOfZoo), P(g.Random) },
-            new[] { "  95% CI", Ci(g.Generated), "", Ci(g.SelectedTop), Ci(g.Refined), Ci(g.Prototype), Ci(g.Probe), Ci(g.Nearest), Ci(g.Zoo), Ci(g.MeanOfZoo), Ci(g.Random) },
-        });
+    public IEnumerable<string[]> Rows() => Groups().SelectMany(g => new[]
+    {
+        new[] { $"{GroupName(g.Group)} ({g.Tasks})" }.Concat(TerminalColumns().Select(c => P(c.Value(g)))).ToArray(),
+        new[] { "  95% CI" }.Concat(TerminalColumns().Select(c => c.Interval ? Ci(c.Value(g)) : "")).ToArray(),
+    });
 
     /// <summary>Fine-tuning columns: the start, then accuracy after 0 and each configured epoch count.</summary>
     public string[] FineTuneColumns => ["tasks", "start", .. new[] { 0 }.Concat(FineTuneEpochs).Select(e => $"ep {e}")];
