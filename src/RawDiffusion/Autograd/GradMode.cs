@@ -8,20 +8,27 @@ public static class GradMode
 
     public static bool IsEnabled => disabledDepth == 0;
 
-    public static IDisposable NoGrad()
+    public static IDisposable NoGrad() => Set(disabledDepth + 1);
+
+    /// <summary>Records the graph again inside a <see cref="NoGrad"/> region (torch.enable_grad), e.g. for a gradient
+    /// that steers sampling; the outer setting returns on Dispose.</summary>
+    public static IDisposable EnableGrad() => Set(0);
+
+    static IDisposable Set(int depth)
     {
-        disabledDepth++;
-        return new Restore();
+        var restore = new Restore(disabledDepth);
+        disabledDepth = depth;
+        return restore;
     }
 
-    sealed class Restore : IDisposable
+    sealed class Restore(int previous) : IDisposable
     {
         bool done;
         public void Dispose()
         {
             if (done) return;
             done = true;
-            disabledDepth--;
+            disabledDepth = previous;
         }
     }
 }

@@ -7,6 +7,11 @@ namespace RawDiffusion.Diffusion;
 /// classifier-free guidance contrasts with it.</summary>
 public delegate Tensor NoisePredictor(Tensor xt, Tensor timesteps, bool conditional);
 
+/// <summary>Steers sampling through the clean estimate x̂0 of each step (manifold-preserving guidance, He et al. 2024):
+/// returns x̂0 moved to lower a loss measured on it, e.g. by a gradient step. The sampler then continues from the moved
+/// estimate, so the trajectory stays one the model could have taken.</summary>
+public delegate Tensor CleanEstimateGuidance(Tensor x0, int t);
+
 /// <summary>Epsilon-prediction DDPM (Ho et al. 2020) with DDPM ancestral and DDIM (Song et al. 2021) samplers and
 /// classifier-free guidance (Ho &amp; Salimans 2022).</summary>
 public sealed class GaussianDiffusion(NoiseSchedule schedule)
@@ -39,7 +44,9 @@ public sealed class GaussianDiffusion(NoiseSchedule schedule)
 
     /// <summary>Ancestral sampling through all T steps (the paper's protocol).</summary>
     /// <param name="start">x_T of <paramref name="shape"/> (kept by the caller); drawn from the generator when null.</param>
-    public Tensor SampleDdpm(NoisePredictor model, int[] shape, Generator generator, double guidanceScale = 1, IBackend? backend = null, Tensor? start = null)
+    /// <param name="steer">Moves each step's clean estimate (see <see cref="CleanEstimateGuidance"/>); none when null.</param>
+    public Tensor SampleDdpm(NoisePredictor model, int[] shape, Generator generator, double guidanceScale = 1, IBackend? backend = null, Tensor? start = null,
+                             CleanEstimateGuidance? steer = null)
     {
         using var _ = GradMode.NoGrad();
         var x = Start(shape, generator, backend, start);
@@ -50,8 +57,8 @@ public sealed class GaussianDiffusion(NoiseSchedule schedule)
             // activations until the end (gigabytes for a few hundred latents).
             using (var step = DisposeScope.Enter())
             {
-                var eps = Guided(model, x, t, guidanceScale);
                 double ab = Schedule.AlphasCumprod[t], beta = Schedule.Betas[t];
+                var eps = Steered(Guided(model, x, t, guidanceScale), x, t, ab, steer);
                 // Posterior mean from ε: (x_t − β_t/sqrt(1 − ᾱ_t)·ε) / sqrt(α_t).
                 var mean = (x - eps * (beta / Math.Sqrt(1 - ab))) * (1 / Math.Sqrt(1 - beta));
                 next = step.MoveToOuter(t > 0 ? mean + Tensor.Randn(shape, generator, backend: x.Backend) * Math.Sqrt(Schedule.PosteriorVariance[t]) : mean);
@@ -64,8 +71,9 @@ public sealed class GaussianDiffusion(NoiseSchedule schedule)
 
     /// <summary>DDIM over <paramref name="steps"/> evenly spaced timesteps; eta = 0 is deterministic, eta = 1 matches DDPM's variance.</summary>
     /// <param name="start">x_T of <paramref name="shape"/> (kept by the caller); drawn from the generator when null.</param>
+    /// <param name="steer">Moves each step's clean estimate (see <see cref="CleanEstimateGuidance"/>); none when null.</param>
     public Tensor SampleDdim(NoisePredictor model, int[] shape, Generator generator, int steps = 50, double eta = 0, double guidanceScale = 1, IBackend? backend = null,
-                             Tensor? start = null)
+                             Tensor? start = null, CleanEstimateGuidance? steer = null)
     {
         if (steps < 1 || steps > Schedule.Steps)
             throw new ArgumentOutOfRangeException(nameof(steps), steps, $"DDIM steps must be between 1 and the schedule's {Schedule.Steps}");
@@ -81,7 +89,7 @@ public sealed class GaussianDiffusion(NoiseSchedule schedule)
             Tensor next;
             using (var step = DisposeScope.Enter())   // one scope per step, as in SampleDdpm
             {
-                var eps = Guided(model, x, t, guidanceScale);
+                var eps = Steered(Guided(model, x, t, guidanceScale), x, t, ab, steer);
                 var x0 = (x - eps * Math.Sqrt(1 - ab)) * (1 / Math.Sqrt(ab));
                 double sigma = eta * Math.Sqrt((1 - abPrev) / (1 - ab) * (1 - ab / abPrev));
                 next = x0 * Math.Sqrt(abPrev) + eps * Math.Sqrt(Math.Max(1 - abPrev - sigma * sigma, 0));
@@ -92,6 +100,18 @@ public sealed class GaussianDiffusion(NoiseSchedule schedule)
             x = next;
         }
         return x;
+    }
+
+    /// <summary>The noise that matches the steered clean estimate: x̂0 = (x_t − sqrt(1 − ᾱ_t)·ε) / sqrt(ᾱ_t) is moved by
+    /// <paramref name="steer"/>, and ε' = (x_t − sqrt(ᾱ_t)·x̂0') / sqrt(1 − ᾱ_t) takes ε's place in the update.</summary>
+    static Tensor Steered(Tensor eps, Tensor x, int t, double ab, CleanEstimateGuidance? steer)
+    {
+        if (steer == null) return eps;
+        var x0 = (x - eps * Math.Sqrt(1 - ab)) * (1 / Math.Sqrt(ab));
+        var moved = steer(x0, t);
+        if (!moved.Shape.SequenceEqual(x.Shape))
+            throw new InvalidOperationException($"the guidance returned a clean estimate of {ShapeMath.Format(moved.Shape)} for samples of {ShapeMath.Format(x.Shape)}");
+        return (x - moved * Math.Sqrt(ab)) * (1 / Math.Sqrt(1 - ab));
     }
 
     /// <summary>A copy of the given x_T (the samplers dispose each step's x), or fresh noise.</summary>

@@ -45,6 +45,11 @@ public static class ConfigValidation
         if (ZooStage.IsMixed(config)) ZooStage.CheckNames(architectures);
         foreach (var architecture in architectures)
         {
+            if (config.Sampling.SupportGuidance > 0)
+            {
+                try { ClassRows.HeadTensors(architecture); }
+                catch (ArgumentException e) { throw new ArgumentException($"sampling.supportGuidance steers linear heads: {e.Message}", e); }
+            }
             // Class rows: the architecture must be a linear head and one row must fit the VAE's vector.
             if (config.Vectors.Layout == ClassRows.Layout) ClassRows.RowLayout(architecture, config.Model.Vae.VectorLength);
             else if (config.Model.Vae.VectorLength < architecture.ParameterCount)

@@ -94,6 +94,11 @@ public sealed record SamplingConfig
     public int DdimSteps { get; init; } = 50;
     public double Eta { get; init; }
     public double Guidance { get; init; } = 2;
+    /// <summary>Step size of support-set guidance (<see cref="Pipeline.SupportGuidance"/>): at each sampler step the
+    /// generated heads' clean estimate takes <see cref="SupportGuidanceSteps"/> gradient steps down the heads'
+    /// cross-entropy on the support examples. 0 (the default) samples from the condition alone.</summary>
+    public double SupportGuidance { get; init; }
+    public int SupportGuidanceSteps { get; init; } = 1;
     public int Seed { get; init; } = 41;
 }
 
@@ -229,6 +234,8 @@ public sealed record PipelineConfig
         if (Sampling.DdimSteps > Model.Diffusion.Steps) throw new ArgumentException($"sampling.ddimSteps {Sampling.DdimSteps} exceeds model.diffusion.steps {Model.Diffusion.Steps}");
         if (Sampling.Eta < 0) throw new ArgumentException("sampling.eta cannot be negative");
         if (Sampling.Guidance < 0) throw new ArgumentException("sampling.guidance cannot be negative");
+        if (!(Sampling.SupportGuidance >= 0)) throw new ArgumentException($"sampling.supportGuidance must be >= 0 (got {Sampling.SupportGuidance})");
+        Positive("sampling.supportGuidanceSteps", Sampling.SupportGuidanceSteps);
         if (Eval.SeenTasks < 0) throw new ArgumentException("eval.seenTasks cannot be negative");
         Positive("eval.conditionSets", Eval.ConditionSets);
         Positive("eval.randomInits", Eval.RandomInits);

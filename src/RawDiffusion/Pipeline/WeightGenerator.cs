@@ -40,6 +40,8 @@ public sealed class WeightGenerator : IDisposable
         var manifest = ZooManifest.Load(ZooStage.Folder(config, run, ZooStage.Architectures(config)[0]));
         classRows = config.Vectors.Layout == ClassRows.Layout;
         vae = VaeStage.Load(config, run);
+        // Generation only reads the VAE; support guidance differentiates through its decoder, not into its weights.
+        foreach (var p in vae.Parameters()) p.RequiresGrad = false;
         Conditioner = TaskConditioner.Load(config, run, manifest.TaskSpecs());
         unet = DiffusionStage.Load(config, run);
         diffusion = new GaussianDiffusion(config.Model.Diffusion.CreateSchedule());
@@ -89,12 +91,14 @@ public sealed class WeightGenerator : IDisposable
             throw new ArgumentException($"{support.Source}: rows of {support.FeatureLength} features, the run's condition takes {Config.Model.DatasetEncoder.FeatureLength}");
         if (input.Support is { } s && s.ClassCount != target.Classes)
             throw new ArgumentException($"{s.Source}: {s.ClassCount} classes, but the zoo's architecture \"{target.Name}\" has {target.Classes} outputs");
-        return Generate(Conditioner.For(input, target.Classes), samples, generator, cancel, architecture);
+        return Generate(Conditioner.For(input, target.Classes), samples, generator, cancel, architecture, input.Support);
     }
 
     /// <summary><paramref name="samples"/> weight sets at a point of condition space (a task's condition, or a mix of two).</summary>
     /// <param name="architecture">Index into <see cref="Architectures"/>; may be left out when the zoo has one.</param>
-    public IReadOnlyList<Dictionary<string, float[]>> Generate(ConditionPoint point, int samples, Generator generator, CancellationToken cancel = default, int? architecture = null)
+    /// <param name="support">The task's support examples, which steer sampling when the run's sampling.supportGuidance is on.</param>
+    public IReadOnlyList<Dictionary<string, float[]>> Generate(ConditionPoint point, int samples, Generator generator, CancellationToken cancel = default, int? architecture = null,
+                                                               FeatureSet? support = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(samples, 1);
         int a = CheckArchitecture(architecture);
@@ -106,13 +110,16 @@ public sealed class WeightGenerator : IDisposable
         int e = Conditioner.VectorLength + count;
         int samplesPerBatch = Math.Max(1, BatchVectors / perSample);
         var result = new List<Dictionary<string, float[]>>(samples);
+        var steer = Config.Sampling.SupportGuidance > 0 && support != null
+            ? new SupportGuidance(vae, Config.Model.Vae.LatentShape, stats[a], target, classRows, support, Config.Sampling.SupportGuidance, Config.Sampling.SupportGuidanceSteps)
+            : null;
         for (int first = 0; first < samples; first += samplesPerBatch)
         {
             cancel.ThrowIfCancellationRequested();
             int n = Math.Min(samplesPerBatch, samples - first), vectors = n * perSample;
             var condition = new float[vectors * e];
             for (int s = 0; s < n; s++) conditions.CopyTo(condition.AsSpan(s * perSample * e));
-            var decoded = Sample(condition, point.TaskWeights, n, perSample, stats[a], generator);
+            var decoded = Sample(condition, point.TaskWeights, n, perSample, stats[a], generator, steer);
             for (int s = 0; s < n; s++)
             {
                 var parts = Enumerable.Range(0, perSample).Select(v => (IReadOnlyDictionary<string, float[]>)layout.Unflatten(decoded.AsSpan((s * perSample + v) * layout.VectorLength, layout.VectorLength))).ToArray();
@@ -124,7 +131,7 @@ public sealed class WeightGenerator : IDisposable
 
     /// <summary>De-normalised vectors [samples * perSample, VectorLength] sampled under the condition vectors
     /// [samples * perSample, E] and the task weights (the same for every vector; a one-hot one goes in as the task's index).</summary>
-    float[] Sample(float[] condition, float[]? taskWeights, int samples, int perSample, NormalizationStats statistics, Generator generator)
+    float[] Sample(float[] condition, float[]? taskWeights, int samples, int perSample, NormalizationStats statistics, Generator generator, SupportGuidance? steer)
     {
         using var _ = GradMode.NoGrad();
         using var scope = DisposeScope.Enter();
@@ -147,8 +154,8 @@ public sealed class WeightGenerator : IDisposable
         int[] shape = [vectors, .. u.InputShape];
         var start = sampling.RowNoise == "shared" ? SharedNoise(samples, perSample, shape, generator) : null;
         var latents = sampling.Sampler == "ddpm"
-            ? diffusion.SampleDdpm(predictor, shape, generator, sampling.Guidance, start: start)
-            : diffusion.SampleDdim(predictor, shape, generator, sampling.DdimSteps, sampling.Eta, sampling.Guidance, start: start);
+            ? diffusion.SampleDdpm(predictor, shape, generator, sampling.Guidance, start: start, steer: steer?.Steer)
+            : diffusion.SampleDdim(predictor, shape, generator, sampling.DdimSteps, sampling.Eta, sampling.Guidance, start: start, steer: steer?.Steer);
         var decoded = vae.Decode((latents / vae.LatentScale).Reshape([vectors, .. Config.Model.Vae.LatentShape])).ToArray<float>();
         statistics.Denormalize(decoded);
         return decoded;

@@ -189,6 +189,17 @@ public sealed class NormalizationStats
         }
     }
 
+    /// <summary>Per vector position, the (std, mean) that <see cref="Denormalize"/> applies as x = z * std + mean, with
+    /// (0, 0) at padding positions: for de-normalising inside a differentiable computation.</summary>
+    public (float[] Std, float[] Mean) PositionAffine()
+    {
+        var scale = new float[positionStd.Length];
+        var shift = new float[positionMean.Length];
+        for (int i = 0; i < scale.Length; i++)
+            if (!padding[i]) { scale[i] = (float)positionStd[i]; shift[i] = (float)positionMean[i]; }
+        return (scale, shift);
+    }
+
     /// <summary>Undoes <see cref="Normalize"/> in place (x = z * std + mean); padding positions become 0.</summary>
     public void Denormalize(Span<float> vectors)
     {

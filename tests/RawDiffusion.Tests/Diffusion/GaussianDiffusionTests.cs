@@ -154,4 +154,45 @@ public class GaussianDiffusionTests
         Assert.Equal((start - Math.Sqrt(1 - ab) * 3) / Math.Sqrt(ab), b, 4);
         Assert.Contains(false, seen);
     }
+
+    [Fact]
+    public void SteeringThatChangesNothingLeavesBothSamplersUnchanged()
+    {
+        var schedule = NoiseSchedule.Linear(100, 1e-4, 0.05);
+        var diffusion = new GaussianDiffusion(schedule);
+        var start = Tensor.Randn([64, 2], new Generator(5));
+        CleanEstimateGuidance identity = (x0, _) => x0 * 1.0;
+        var plain = diffusion.SampleDdim(Oracle(schedule), [64, 2], new Generator(1), steps: 20, start: start).ToFloat64Array();
+        var steered = diffusion.SampleDdim(Oracle(schedule), [64, 2], new Generator(1), steps: 20, start: start, steer: identity).ToFloat64Array();
+        for (int i = 0; i < plain.Length; i++) Assert.Equal(plain[i], steered[i], 3);
+        var ancestral = diffusion.SampleDdpm(Oracle(schedule), [64, 2], new Generator(2), start: start).ToFloat64Array();
+        var ancestralSteered = diffusion.SampleDdpm(Oracle(schedule), [64, 2], new Generator(2), start: start, steer: identity).ToFloat64Array();
+        for (int i = 0; i < ancestral.Length; i++) Assert.Equal(ancestral[i], ancestralSteered[i], 3);
+    }
+
+    /// <summary>The last step of both samplers returns its clean estimate, so a guidance that always answers the same
+    /// point c ends every sample at c; the steps it saw count down to t = 0.</summary>
+    [Fact]
+    public void BothSamplersEndAtTheSteeredCleanEstimate()
+    {
+        var schedule = NoiseSchedule.Linear(100, 1e-4, 0.05);
+        var diffusion = new GaussianDiffusion(schedule);
+        var target = new[] { 0.75f, -1.25f };
+        var seen = new List<int>();
+        CleanEstimateGuidance toTarget = (x0, t) =>
+        {
+            seen.Add(t);
+            return Tensor.FromArray(Enumerable.Range(0, (int)x0.Numel).Select(i => target[i % 2]).ToArray(), x0.ShapeArray);
+        };
+        var ddim = diffusion.SampleDdim(Oracle(schedule), [16, 2], new Generator(1), steps: 10, steer: toTarget).ToFloat64Array();
+        Assert.Equal(10, seen.Count);
+        Assert.Equal(0, seen[^1]);
+        Assert.True(seen.Zip(seen.Skip(1)).All(p => p.First > p.Second));
+        var ddpm = diffusion.SampleDdpm(Oracle(schedule), [16, 2], new Generator(1), steer: toTarget).ToFloat64Array();
+        for (int i = 0; i < ddim.Length; i++)
+        {
+            Assert.Equal(target[i % 2], ddim[i], 3);
+            Assert.Equal(target[i % 2], ddpm[i], 3);
+        }
+    }
 }
