@@ -70,6 +70,8 @@ public sealed class DemoReport
     public required string Layout { get; init; }
     /// <summary>condition.kind of the run, e.g. "dataset" or "task-id + text".</summary>
     public string Condition { get; init; } = ConditionConfig.DatasetKind;
+    /// <summary>How the samples were drawn (<see cref="SamplingConfig.Describe"/>).</summary>
+    public string Sampling { get; init; } = "";
     public required int ZooModels { get; init; }
     public required int Samples { get; init; }
     public required int ConditionSets { get; init; }
@@ -222,7 +224,8 @@ public sealed class DemoReport
         }
         return new DemoReport
         {
-            Tasks = results, Architecture = string.Join(" + ", architectures.Select(a => a.Name)), Layout = config.Vectors.Layout, Condition = config.Condition.Describe(), ZooModels = zoo.Models.Count,
+            Tasks = results, Architecture = string.Join(" + ", architectures.Select(a => a.Name)), Layout = config.Vectors.Layout, Condition = config.Condition.Describe(), Sampling = config.Sampling.Describe(),
+            ZooModels = zoo.Models.Count,
             Samples = config.Sampling.Samples, ConditionSets = eval.ConditionSets, SupportPerClass = k, SelectTop = eval.SelectTop,
             SupportSteps = architectures.Any(a => LinearHeadNames(a) != null) ? eval.SupportSteps : 0,
             FineTuneEpochs = eval.FineTuneEpochs, Domain = config.Tasks.Domain, CrossDomain = config.Tasks.CrossDomain,
@@ -313,6 +316,7 @@ public sealed class DemoReport
         md.AppendLine($"Zoo: {ZooModels} `{Architecture}` checkpoints on {Domain} class-subset tasks; vectors: `{Layout}`. Per task, {ConditionSets} support sets of " +
                       $"{SupportPerClass} examples per class each condition {Samples} generated samples; every baseline sees the same support sets. " +
                       $"Test accuracy in %: the mean over tasks, with the 95% confidence interval of that mean (t over tasks). Time: {Elapsed.TotalSeconds:F0} s on {Device}.").AppendLine();
+        if (Sampling.Length > 0) md.AppendLine($"Sampling: {Sampling}.").AppendLine();
         if (Condition != ConditionConfig.DatasetKind)
             md.AppendLine($"Generation is conditioned on `{Condition}` (condition.kind); tasks a task-id run never saw get the null task (its unconditional samples). " +
                           "The support sets still condition the baselines.").AppendLine();

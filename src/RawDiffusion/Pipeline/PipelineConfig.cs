@@ -100,6 +100,19 @@ public sealed record SamplingConfig
     public double SupportGuidance { get; init; }
     public int SupportGuidanceSteps { get; init; } = 1;
     public int Seed { get; init; } = 41;
+
+    /// <summary>One line for reports, e.g. "DDIM 25 steps (eta 0), classifier-free guidance 2, shared row noise, support guidance 1 (1 step per sampler step)".</summary>
+    public string Describe()
+    {
+        var parts = new List<string>
+        {
+            Sampler == "ddpm" ? "ancestral DDPM through every schedule step" : $"DDIM {DdimSteps} steps (eta {Eta:G3})",
+            $"classifier-free guidance {Guidance:G3}",
+        };
+        if (RowNoise == "shared") parts.Add("shared row noise");
+        parts.Add(SupportGuidance > 0 ? $"support guidance {SupportGuidance:G3} ({SupportGuidanceSteps} step{(SupportGuidanceSteps == 1 ? "" : "s")} per sampler step)" : "no support guidance");
+        return string.Join(", ", parts);
+    }
 }
 
 public sealed record EvalConfig
