@@ -140,4 +140,12 @@ public sealed class SupportGuidanceTests
         var config = PipelineConfig.Parse(twoLayer, "tiny");
         Assert.Contains("sampling.supportGuidance", Assert.Throws<FormatException>(() => ConfigValidation.Check(config, "tiny", long.MaxValue)).Message);
     }
+
+    [Fact]
+    public void TheReportLineSaysHowSamplesWereDrawn()
+    {
+        Assert.Equal("DDIM 5 steps (eta 0), classifier-free guidance 2, no support guidance", TinyRun.ClassRows.Config.Sampling.Describe());
+        var guided = PipelineConfig.Parse(TinyPipeline.ClassRowsJson.Replace("\"samples\": 2,", "\"samples\": 2, \"rowNoise\": \"shared\", \"supportGuidance\": 0.5, \"supportGuidanceSteps\": 2,"), "tiny");
+        Assert.Equal("DDIM 5 steps (eta 0), classifier-free guidance 2, shared row noise, support guidance 0.5 (2 steps per sampler step)", guided.Sampling.Describe());
+    }
 }
