@@ -1,5 +1,6 @@
-using System.Numerics;
+using System.Buffers;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace RawDiffusion.Spectrum;
 
@@ -17,6 +18,7 @@ internal static unsafe class BandToTridiagonal
     /// it is overwritten. Fills the diagonal <paramref name="diagonal"/> (n) and subdiagonal <paramref name="subdiagonal"/>
     /// (n, the last entry 0) of an orthogonally similar tridiagonal matrix.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Reduce(double[] a, int n, int b, double[] diagonal, double[] subdiagonal)
     {
         if (b <= 1)
@@ -30,7 +32,9 @@ internal static unsafe class BandToTridiagonal
         }
         // Compact band storage (see Chase): element (r, c) at (stride + r·stride + c) with stride 2b − 1.
         int stride = 2 * b - 1;
-        var band = new double[(long)n * 2 * b];
+        // From the shared pool, cleared: a fresh array's pages would each be faulted in during the chase.
+        double[] band = ArrayPool<double>.Shared.Rent(n * 2 * b);
+        band.AsSpan(0, n * 2 * b).Clear();
         for (int r = 0; r < n; r++)
         {
             for (int c = Math.Max(0, r - b); c <= r; c++)
@@ -44,6 +48,7 @@ internal static unsafe class BandToTridiagonal
             diagonal[i] = band[stride + (long)i * stride + i];
             subdiagonal[i] = i + 1 < n ? band[stride + (long)(i + 1) * stride + i] : 0;
         }
+        ArrayPool<double>.Shared.Return(band);
     }
 
     /// <summary>
@@ -51,6 +56,7 @@ internal static unsafe class BandToTridiagonal
     /// all a sweep touches) at <c>a + r·stride + column</c> with stride 2b−1. The whole working set is then n·2b values
     /// (2 MiB at n = 4096) instead of rows n values apart, each on its own page.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Chase(double[] band, int n, int b)
     {
         var v = new double[b];
@@ -58,7 +64,12 @@ internal static unsafe class BandToTridiagonal
         var work = new double[b];
         int stride = 2 * b - 1;
         fixed (double* bandStart = band)
+        fixed (double* vStart = v)
+        fixed (double* nextStart = next)
+        fixed (double* w = work)
         {
+            // The reflectors swap places after each step; so do these pointers to them.
+            double* vp = vStart, nextp = nextStart;
             double* a = bandStart + stride;
             for (int i = 0; i < n - 2; i++)
             {
@@ -74,7 +85,7 @@ internal static unsafe class BandToTridiagonal
                 {
                     a[(long)(s + p) * stride + i] = 0;
                 }
-                ApplyTwoSided(a, stride, s, length, v, tau);
+                ApplyTwoSided(a, stride, s, length, vp, tau);
 
                 while (s + length < n)
                 {
@@ -85,8 +96,7 @@ internal static unsafe class BandToTridiagonal
                     for (int p = 0; p < belowLength; p++)
                     {
                         double* row = a + (long)(below + p) * stride + s;
-                        double f = tau * Dot(row, v, length);
-                        Axpy(-f, v, row, length);
+                        DenseVectors.Axpy(-tau * DenseVectors.Dot(row, vp, length), vp, row, length);
                     }
 
                     // A new reflector annihilates the bulge's first column ...
@@ -105,23 +115,23 @@ internal static unsafe class BandToTridiagonal
                     if (nextTau != 0 && length > 1)
                     {
                         Array.Clear(work, 0, length);
-                        fixed (double* w = work)
+                        for (int p = 0; p < belowLength; p++)
                         {
-                            for (int p = 0; p < belowLength; p++)
-                            {
-                                Axpy(next[p], a + (long)(below + p) * stride + s + 1, w + 1, length - 1);
-                            }
-                            for (int p = 0; p < belowLength; p++)
-                            {
-                                Axpy(-nextTau * next[p], w + 1, a + (long)(below + p) * stride + s + 1, length - 1);
-                            }
+                            DenseVectors.Axpy(nextp[p], a + (long)(below + p) * stride + s + 1, w + 1, length - 1);
+                        }
+                        for (int p = 0; p < belowLength; p++)
+                        {
+                            DenseVectors.Axpy(-nextTau * nextp[p], w + 1, a + (long)(below + p) * stride + s + 1, length - 1);
                         }
                     }
 
                     // ... and from both sides to the next diagonal block.
-                    ApplyTwoSided(a, stride, below, belowLength, next, nextTau);
+                    ApplyTwoSided(a, stride, below, belowLength, nextp, nextTau);
 
                     (v, next) = (next, v);
+                    double* swap = vp;
+                    vp = nextp;
+                    nextp = swap;
                     tau = nextTau;
                     s = below;
                     length = belowLength;
@@ -131,7 +141,8 @@ internal static unsafe class BandToTridiagonal
     }
 
     /// <summary>D ← H D H for the symmetric block D at rows/columns [s, s+m), stored in the lower triangle only.</summary>
-    private static void ApplyTwoSided(double* a, int stride, int s, int m, double[] v, double tau)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ApplyTwoSided(double* a, int stride, int s, int m, double* vp, double tau)
     {
         if (tau == 0)
         {
@@ -139,18 +150,17 @@ internal static unsafe class BandToTridiagonal
         }
         Span<double> y = m <= 256 ? stackalloc double[m] : new double[m];
         y.Clear();
-        fixed (double* vp = v)
         fixed (double* yp = y)
         {
             // y = D v from the lower triangle: row r contributes D[r, 0..r] · v and D[r, 0..r−1] v[r] to y[0..r−1].
             for (int r = 0; r < m; r++)
             {
                 double* row = a + (long)(s + r) * stride + s;
-                yp[r] += Dot(row, v, r) + row[r] * vp[r];
-                Axpy(vp[r], row, yp, r);
+                yp[r] += DenseVectors.Dot(row, vp, r) + row[r] * vp[r];
+                DenseVectors.Axpy(vp[r], row, yp, r);
             }
             // w = tau y − ½ tau² (yᵀ v) v, then D ← D − v wᵀ − w vᵀ.
-            double correction = -0.5 * tau * tau * Dot(yp, v, m);
+            double correction = -0.5 * tau * tau * DenseVectors.Dot(yp, vp, m);
             for (int r = 0; r < m; r++)
             {
                 yp[r] = tau * yp[r] + correction * vp[r];
@@ -163,73 +173,25 @@ internal static unsafe class BandToTridiagonal
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static double Dot(double* x, double[] y, int count)
-    {
-        fixed (double* yp = y)
-        {
-            return Dot(x, yp, count);
-        }
-    }
-
-    private static double Dot(double* x, double* y, int count)
-    {
-        int i = 0;
-        var sum = Vector<double>.Zero;
-        for (; i <= count - Vector<double>.Count; i += Vector<double>.Count)
-        {
-            sum += Load(x + i) * Load(y + i);
-        }
-        double total = Vector.Sum(sum);
-        for (; i < count; i++)
-        {
-            total += x[i] * y[i];
-        }
-        return total;
-    }
-
-    private static void Axpy(double alpha, double[] x, double* y, int count)
-    {
-        fixed (double* xp = x)
-        {
-            Axpy(alpha, xp, y, count);
-        }
-    }
-
-    /// <summary>y += alpha x.</summary>
-    private static void Axpy(double alpha, double* x, double* y, int count)
-    {
-        int i = 0;
-        var scale = new Vector<double>(alpha);
-        for (; i <= count - Vector<double>.Count; i += Vector<double>.Count)
-        {
-            Store(Load(y + i) + scale * Load(x + i), y + i);
-        }
-        for (; i < count; i++)
-        {
-            y[i] += alpha * x[i];
-        }
-    }
-
     /// <summary>row[0..count) −= vr w + wr v (one row of the symmetric rank-2 update).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Rank2Row(double* row, double* v, double* w, double vr, double wr, int count)
     {
         int i = 0;
-        var vs = new Vector<double>(vr);
-        var ws = new Vector<double>(wr);
-        for (; i <= count - Vector<double>.Count; i += Vector<double>.Count)
+        var vs = Vector512.Create(vr);
+        var ws = Vector512.Create(wr);
+        for (; i + 8 <= count; i += 8)
         {
-            Store(Load(row + i) - vs * Load(w + i) - ws * Load(v + i), row + i);
+            Vector512.FusedMultiplyAdd(-ws, Vector512.Load(v + i), Vector512.FusedMultiplyAdd(-vs, Vector512.Load(w + i), Vector512.Load(row + i))).Store(row + i);
+        }
+        if (i + 4 <= count)
+        {
+            Vector256.FusedMultiplyAdd(-ws.GetLower(), Vector256.Load(v + i), Vector256.FusedMultiplyAdd(-vs.GetLower(), Vector256.Load(w + i), Vector256.Load(row + i))).Store(row + i);
+            i += 4;
         }
         for (; i < count; i++)
         {
             row[i] -= vr * w[i] + wr * v[i];
         }
     }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector<double> Load(double* p) => Unsafe.ReadUnaligned<Vector<double>>(p);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(Vector<double> value, double* p) => Unsafe.WriteUnaligned(p, value);
 }

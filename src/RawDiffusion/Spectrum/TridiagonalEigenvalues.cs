@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace RawDiffusion.Spectrum;
 
 /// <summary>
@@ -18,6 +20,7 @@ internal static class TridiagonalEigenvalues
     /// (n, entry i couples i and i+1, the last one ignored) is destroyed. The caller works at unit scale (entries of
     /// order 1 to n), so squaring the off-diagonal entries can neither overflow nor lose ones that matter to underflow.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Solve(double[] diagonal, double[] subdiagonal, int n)
     {
         double[] d = diagonal;
@@ -76,6 +79,7 @@ internal static class TridiagonalEigenvalues
     }
 
     /// <summary>QL on the block [l, end] with squared off-diagonals in e: eigenvalues converge at the top, l moves down.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void IterateQl(double[] d, double[] e, int l, int end, double epsilonSquared, double negligibleSquared, ref int iterationsLeft)
     {
         while (l <= end)
@@ -139,6 +143,7 @@ internal static class TridiagonalEigenvalues
     }
 
     /// <summary>QR on the block [end, l] (l the bottom): eigenvalues converge at the bottom, l moves up.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void IterateQr(double[] d, double[] e, int l, int end, double epsilonSquared, double negligibleSquared, ref int iterationsLeft)
     {
         while (l >= end)
