@@ -63,6 +63,36 @@ internal static unsafe class DenseVectors
         }
     }
 
+    /// <summary>Returns xᵀ z and adds alpha x to y in the same pass over x: one row's part of a symmetric matrix-vector
+    /// product from the lower triangle (the row times z, and the row as a column times z[row] into y).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static double DotAndAxpy(double* x, double* z, double alpha, double* y, int count)
+    {
+        int i = 0;
+        var scale = Vector512.Create(alpha);
+        Vector512<double> sum = Vector512<double>.Zero;
+        for (; i + Lanes <= count; i += Lanes)
+        {
+            Vector512<double> xi = Vector512.Load(x + i);
+            sum = Vector512.FusedMultiplyAdd(xi, Vector512.Load(z + i), sum);
+            Vector512.FusedMultiplyAdd(scale, xi, Vector512.Load(y + i)).Store(y + i);
+        }
+        double total = Vector512.Sum(sum);
+        if (i + Lanes / 2 <= count)
+        {
+            Vector256<double> xi = Vector256.Load(x + i);
+            total += Vector256.Sum(xi * Vector256.Load(z + i));
+            Vector256.FusedMultiplyAdd(scale.GetLower(), xi, Vector256.Load(y + i)).Store(y + i);
+            i += Lanes / 2;
+        }
+        for (; i < count; i++)
+        {
+            total += x[i] * z[i];
+            y[i] += alpha * x[i];
+        }
+        return total;
+    }
+
     public static double Dot(ReadOnlySpan<double> x, ReadOnlySpan<double> y)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(y.Length, x.Length, nameof(y));
