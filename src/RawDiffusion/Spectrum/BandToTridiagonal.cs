@@ -1,5 +1,6 @@
-using System.Numerics;
+using System.Buffers;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace RawDiffusion.Spectrum;
 
@@ -17,6 +18,7 @@ internal static unsafe class BandToTridiagonal
     /// it is overwritten. Fills the diagonal <paramref name="diagonal"/> (n) and subdiagonal <paramref name="subdiagonal"/>
     /// (n, the last entry 0) of an orthogonally similar tridiagonal matrix.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Reduce(double[] a, int n, int b, double[] diagonal, double[] subdiagonal)
     {
         if (b <= 1)
@@ -30,7 +32,9 @@ internal static unsafe class BandToTridiagonal
         }
         // Compact band storage (see Chase): element (r, c) at (stride + r·stride + c) with stride 2b − 1.
         int stride = 2 * b - 1;
-        var band = new double[(long)n * 2 * b];
+        // From the shared pool, cleared: a fresh array's pages would each be faulted in during the chase.
+        double[] band = ArrayPool<double>.Shared.Rent(n * 2 * b);
+        band.AsSpan(0, n * 2 * b).Clear();
         for (int r = 0; r < n; r++)
         {
             for (int c = Math.Max(0, r - b); c <= r; c++)
@@ -44,6 +48,7 @@ internal static unsafe class BandToTridiagonal
             diagonal[i] = band[stride + (long)i * stride + i];
             subdiagonal[i] = i + 1 < n ? band[stride + (long)(i + 1) * stride + i] : 0;
         }
+        ArrayPool<double>.Shared.Return(band);
     }
 
     /// <summary>
@@ -51,14 +56,16 @@ internal static unsafe class BandToTridiagonal
     /// all a sweep touches) at <c>a + r·stride + column</c> with stride 2b−1. The whole working set is then n·2b values
     /// (2 MiB at n = 4096) instead of rows n values apart, each on its own page.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Chase(double[] band, int n, int b)
     {
-        var v = new double[b];
-        var next = new double[b];
-        var work = new double[b];
+        // The current and the next reflector (they swap places after each step), and work space for the updates.
+        var work = new double[5 * b];
         int stride = 2 * b - 1;
         fixed (double* bandStart = band)
+        fixed (double* workStart = work)
         {
+            double* vp = workStart, nextp = workStart + b, f = workStart + 2 * b, w = workStart + 3 * b, y = workStart + 4 * b;
             double* a = bandStart + stride;
             for (int i = 0; i < n - 2; i++)
             {
@@ -66,62 +73,31 @@ internal static unsafe class BandToTridiagonal
                 int length = Math.Min(b, n - 1 - i);
                 for (int p = 0; p < length; p++)
                 {
-                    v[p] = a[(long)(s + p) * stride + i];
+                    vp[p] = a[(long)(s + p) * stride + i];
                 }
-                double tau = Householder.Generate(v.AsSpan(0, length), out double beta);
+                double tau = Householder.Generate(new Span<double>(vp, length), out double beta);
                 a[(long)s * stride + i] = beta;
                 for (int p = 1; p < length; p++)
                 {
                     a[(long)(s + p) * stride + i] = 0;
                 }
-                ApplyTwoSided(a, stride, s, length, v, tau);
+                ApplyTwoSided(a, stride, s, length, vp, tau, y);
 
                 while (s + length < n)
                 {
                     int below = s + length;
                     int belowLength = Math.Min(b, n - below);
 
-                    // Block under the diagonal block, from the right: B ← B H. This fills B below the band (the bulge).
-                    for (int p = 0; p < belowLength; p++)
-                    {
-                        double* row = a + (long)(below + p) * stride + s;
-                        double f = tau * Dot(row, v, length);
-                        Axpy(-f, v, row, length);
-                    }
-
-                    // A new reflector annihilates the bulge's first column ...
-                    for (int p = 0; p < belowLength; p++)
-                    {
-                        next[p] = a[(long)(below + p) * stride + s];
-                    }
-                    double nextTau = Householder.Generate(next.AsSpan(0, belowLength), out double nextBeta);
-                    a[(long)below * stride + s] = nextBeta;
-                    for (int p = 1; p < belowLength; p++)
-                    {
-                        a[(long)(below + p) * stride + s] = 0;
-                    }
-
-                    // ... is applied from the left to the rest of B ...
-                    if (nextTau != 0 && length > 1)
-                    {
-                        Array.Clear(work, 0, length);
-                        fixed (double* w = work)
-                        {
-                            for (int p = 0; p < belowLength; p++)
-                            {
-                                Axpy(next[p], a + (long)(below + p) * stride + s + 1, w + 1, length - 1);
-                            }
-                            for (int p = 0; p < belowLength; p++)
-                            {
-                                Axpy(-nextTau * next[p], w + 1, a + (long)(below + p) * stride + s + 1, length - 1);
-                            }
-                        }
-                    }
+                    // The block under the diagonal block: B ← H' B H. H from the right fills B below the band (the
+                    // bulge); the new reflector H' annihilates the bulge's first column from the left ...
+                    double nextTau = ApplyToBlockBelow(a, stride, below, belowLength, s, length, vp, tau, nextp, f, w);
 
                     // ... and from both sides to the next diagonal block.
-                    ApplyTwoSided(a, stride, below, belowLength, next, nextTau);
+                    ApplyTwoSided(a, stride, below, belowLength, nextp, nextTau, y);
 
-                    (v, next) = (next, v);
+                    double* swap = vp;
+                    vp = nextp;
+                    nextp = swap;
                     tau = nextTau;
                     s = below;
                     length = belowLength;
@@ -130,106 +106,97 @@ internal static unsafe class BandToTridiagonal
         }
     }
 
-    /// <summary>D ← H D H for the symmetric block D at rows/columns [s, s+m), stored in the lower triangle only.</summary>
-    private static void ApplyTwoSided(double* a, int stride, int s, int m, double[] v, double tau)
+    /// <summary>
+    /// B ← H' B H for the block B at rows [below, below+mb) and columns [s, s+m), H = I − tau v vᵀ: returns the tau of the
+    /// new reflector H', which it writes to <paramref name="u"/> and which leaves B's first column (beta, 0, …, 0).
+    /// </summary>
+    /// <remarks>
+    /// Three passes over B instead of applying H and then H' (four): with f = tau B v, the first column of B H is
+    /// B[:, 0] − f (v[0] = 1), which is all H' needs, and uᵀ(B H) = uᵀB − (uᵀf) vᵀ, so one rank-2 update applies both.
+    /// <paramref name="f"/> (mb) and <paramref name="w"/> (m) are work space.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static double ApplyToBlockBelow(double* a, int stride, int below, int mb, int s, int m, double* v, double tau, double* u, double* f, double* w)
+    {
+        double* block = a + (long)below * stride + s;
+        for (int p = 0; p < mb; p++)
+        {
+            double* row = block + (long)p * stride;
+            f[p] = tau * DenseVectors.Dot(row, v, m);
+            u[p] = row[0] - f[p];
+        }
+        double uTau = Householder.Generate(new Span<double>(u, mb), out double beta);
+
+        // w = uTau (uᵀ B H) on columns 1..m−1.
+        new Span<double>(w, m).Clear();
+        for (int p = 0; p < mb; p++)
+        {
+            DenseVectors.Axpy(u[p], block + (long)p * stride + 1, w + 1, m - 1);
+        }
+        double uf = DenseVectors.Dot(u, f, mb);
+        for (int c = 1; c < m; c++)
+        {
+            w[c] = uTau * (w[c] - uf * v[c]);
+        }
+
+        // B ← B − f vᵀ − u wᵀ: B H, then H' applied to it.
+        for (int p = 0; p < mb; p++)
+        {
+            double* row = block + (long)p * stride;
+            Rank2Row(row + 1, v + 1, w + 1, u[p], f[p], m - 1);
+            row[0] = p == 0 ? beta : 0;
+        }
+        return uTau;
+    }
+
+    /// <summary>D ← H D H for the symmetric block D at rows/columns [s, s+m), stored in the lower triangle only;
+    /// <paramref name="yp"/> (m) is work space.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ApplyTwoSided(double* a, int stride, int s, int m, double* vp, double tau, double* yp)
     {
         if (tau == 0)
         {
             return;
         }
-        Span<double> y = m <= 256 ? stackalloc double[m] : new double[m];
-        y.Clear();
-        fixed (double* vp = v)
-        fixed (double* yp = y)
+        new Span<double>(yp, m).Clear();
+        // y = D v from the lower triangle: row r contributes D[r, 0..r] · v and D[r, 0..r−1] v[r] to y[0..r−1].
+        for (int r = 0; r < m; r++)
         {
-            // y = D v from the lower triangle: row r contributes D[r, 0..r] · v and D[r, 0..r−1] v[r] to y[0..r−1].
-            for (int r = 0; r < m; r++)
-            {
-                double* row = a + (long)(s + r) * stride + s;
-                yp[r] += Dot(row, v, r) + row[r] * vp[r];
-                Axpy(vp[r], row, yp, r);
-            }
-            // w = tau y − ½ tau² (yᵀ v) v, then D ← D − v wᵀ − w vᵀ.
-            double correction = -0.5 * tau * tau * Dot(yp, v, m);
-            for (int r = 0; r < m; r++)
-            {
-                yp[r] = tau * yp[r] + correction * vp[r];
-            }
-            for (int r = 0; r < m; r++)
-            {
-                double* row = a + (long)(s + r) * stride + s;
-                Rank2Row(row, vp, yp, vp[r], yp[r], r + 1);
-            }
+            double* row = a + (long)(s + r) * stride + s;
+            yp[r] += DenseVectors.DotAndAxpy(row, vp, vp[r], yp, r) + row[r] * vp[r];
         }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static double Dot(double* x, double[] y, int count)
-    {
-        fixed (double* yp = y)
+        // w = tau y − ½ tau² (yᵀ v) v, then D ← D − v wᵀ − w vᵀ.
+        double correction = -0.5 * tau * tau * DenseVectors.Dot(yp, vp, m);
+        for (int r = 0; r < m; r++)
         {
-            return Dot(x, yp, count);
+            yp[r] = tau * yp[r] + correction * vp[r];
         }
-    }
-
-    private static double Dot(double* x, double* y, int count)
-    {
-        int i = 0;
-        var sum = Vector<double>.Zero;
-        for (; i <= count - Vector<double>.Count; i += Vector<double>.Count)
+        for (int r = 0; r < m; r++)
         {
-            sum += Load(x + i) * Load(y + i);
-        }
-        double total = Vector.Sum(sum);
-        for (; i < count; i++)
-        {
-            total += x[i] * y[i];
-        }
-        return total;
-    }
-
-    private static void Axpy(double alpha, double[] x, double* y, int count)
-    {
-        fixed (double* xp = x)
-        {
-            Axpy(alpha, xp, y, count);
-        }
-    }
-
-    /// <summary>y += alpha x.</summary>
-    private static void Axpy(double alpha, double* x, double* y, int count)
-    {
-        int i = 0;
-        var scale = new Vector<double>(alpha);
-        for (; i <= count - Vector<double>.Count; i += Vector<double>.Count)
-        {
-            Store(Load(y + i) + scale * Load(x + i), y + i);
-        }
-        for (; i < count; i++)
-        {
-            y[i] += alpha * x[i];
+            double* row = a + (long)(s + r) * stride + s;
+            Rank2Row(row, vp, yp, vp[r], yp[r], r + 1);
         }
     }
 
     /// <summary>row[0..count) −= vr w + wr v (one row of the symmetric rank-2 update).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Rank2Row(double* row, double* v, double* w, double vr, double wr, int count)
     {
         int i = 0;
-        var vs = new Vector<double>(vr);
-        var ws = new Vector<double>(wr);
-        for (; i <= count - Vector<double>.Count; i += Vector<double>.Count)
+        var vs = Vector512.Create(vr);
+        var ws = Vector512.Create(wr);
+        for (; i + 8 <= count; i += 8)
         {
-            Store(Load(row + i) - vs * Load(w + i) - ws * Load(v + i), row + i);
+            Vector512.FusedMultiplyAdd(-ws, Vector512.Load(v + i), Vector512.FusedMultiplyAdd(-vs, Vector512.Load(w + i), Vector512.Load(row + i))).Store(row + i);
+        }
+        if (i + 4 <= count)
+        {
+            Vector256.FusedMultiplyAdd(-ws.GetLower(), Vector256.Load(v + i), Vector256.FusedMultiplyAdd(-vs.GetLower(), Vector256.Load(w + i), Vector256.Load(row + i))).Store(row + i);
+            i += 4;
         }
         for (; i < count; i++)
         {
             row[i] -= vr * w[i] + wr * v[i];
         }
     }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector<double> Load(double* p) => Unsafe.ReadUnaligned<Vector<double>>(p);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(Vector<double> value, double* p) => Unsafe.WriteUnaligned(p, value);
 }

@@ -13,11 +13,7 @@ internal static class Householder
     public static double Generate(Span<double> x, out double beta)
     {
         double alpha = x[0];
-        double tail = 0;
-        for (int i = 1; i < x.Length; i++)
-        {
-            tail += x[i] * x[i];
-        }
+        double tail = DenseVectors.Dot(x[1..], x[1..]);
         x[0] = 1;
         if (tail == 0)
         {
@@ -25,11 +21,7 @@ internal static class Householder
             return 0;
         }
         beta = -Math.CopySign(Math.Sqrt(alpha * alpha + tail), alpha);
-        double scale = 1 / (alpha - beta);
-        for (int i = 1; i < x.Length; i++)
-        {
-            x[i] *= scale;
-        }
+        DenseVectors.Scale(1 / (alpha - beta), x[1..]);
         return (beta - alpha) / beta;
     }
 }

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace RawDiffusion.Spectrum;
 
 /// <summary>
@@ -42,6 +44,7 @@ public sealed class ArrayMatrix<T> : IMatrixSource where T : unmanaged, System.N
 
     public string Description { get; }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void ReadBlock(int row, int rowCount, int column, int columnCount, Span<double> destination)
     {
         ReadOnlySpan<T> values = data.Span;

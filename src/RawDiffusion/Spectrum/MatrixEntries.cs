@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace RawDiffusion.Spectrum;
 
 /// <summary>Checks on blocks read from a <see cref="IMatrixSource"/>.</summary>
@@ -6,6 +8,7 @@ public static class MatrixEntries
     /// <summary>Throws <see cref="InvalidDataException"/> naming the matrix (tensor and file) and the position of the
     /// first NaN or Inf in <paramref name="block"/>, a row-major block of <paramref name="width"/> columns whose first
     /// element is at (<paramref name="row0"/>, <paramref name="column0"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void RequireFinite(IMatrixSource source, ReadOnlySpan<double> block, int width, int row0, int column0)
     {
         for (int index = 0; index < block.Length; index++)

@@ -13,7 +13,15 @@ public static class SingularValues
     public static double[] Compute(IMatrixSource source)
     {
         double[] gram = GramMatrix.Compute(source, out int order);
-        double[] eigenvalues = SymmetricEigenvalues.Compute(gram, order);
+        double[] eigenvalues;
+        try
+        {
+            eigenvalues = SymmetricEigenvalues.Compute(gram, order);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<double>.Shared.Return(gram);
+        }
         for (int i = 0; i < eigenvalues.Length; i++)
         {
             // Rounding can leave eigenvalues of a positive semi-definite matrix slightly negative.

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
 using RawDiffusion.Backends.Cpu;
 
 namespace RawDiffusion.Spectrum;
@@ -25,20 +27,33 @@ internal static class SymmetricBandReduction
         {
             return;
         }
-        var panel = new double[n * b];
-        var v = new double[n * b];
-        var t = new double[b * b];
-        var y = new double[n * b];
-        var x = new double[n * b];
-        var z = new double[b * b];
-        var m = new double[b * b];
-        var left = new double[n * 2 * b];
-        var right = new double[n * 2 * b];
-        var taus = new double[b];
-        var betas = new double[b];
-        var dots = new double[b];
-        var productWorkspace = new SymmetricThinProduct.Workspace(n);
+        // Work arrays from the shared pool: fresh arrays of this size cost a page fault per 4 KiB on first touch,
+        // which showed up as a sizeable share of the reduction at n = 1024 on a virtual machine.
+        double[] panel = Rent(n * b), v = Rent(n * b), y = Rent(n * b), x = Rent(n * b);
+        double[] left = Rent(n * 2 * b), right = Rent(n * 2 * b);
+        double[] t = Rent(b * b), z = Rent(b * b), m = Rent(b * b);
+        double[] taus = Rent(b), betas = Rent(b), vtv = Rent(b * b);
+        using var productWorkspace = new SymmetricThinProduct.Workspace(n);
+        try
+        {
+            ReducePanels(a, n, b, panel, v, y, x, left, right, t, z, m, taus, betas, vtv, productWorkspace);
+        }
+        finally
+        {
+            foreach (double[] array in (double[][])[panel, v, y, x, left, right, t, z, m, taus, betas, vtv])
+            {
+                ArrayPool<double>.Shared.Return(array);
+            }
+        }
+    }
 
+    private static double[] Rent(int length) => ArrayPool<double>.Shared.Rent(length);
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ReducePanels(double[] a, int n, int b, double[] panel, double[] v, double[] y, double[] x,
+        double[] left, double[] right, double[] t, double[] z, double[] m, double[] taus, double[] betas, double[] vtv,
+        SymmetricThinProduct.Workspace productWorkspace)
+    {
         for (int j = 0; j + b < n - 1; j += b)
         {
             int r0 = j + b;
@@ -74,7 +89,7 @@ internal static class SymmetricBandReduction
                     v[p * k + i] = p < i ? 0 : p == i ? 1 : panel[i * nt + p];
                 }
             }
-            BuildT(v, nt, k, taus, t, dots);
+            BuildT(v, nt, k, taus, t, vtv);
 
             // Qᵀ A22 Q with Q = I − V T Vᵀ is A22 − W Vᵀ − V Wᵀ where X = A22 V T, W = X − ½ V (Tᵀ Vᵀ X).
             SymmetricThinProduct.Multiply(a, n, r0, v, k, y, productWorkspace);
@@ -122,70 +137,52 @@ internal static class SymmetricBandReduction
     }
 
     /// <summary>Unblocked Householder QR of the column-major nt×b panel (dgeqr2): k reflectors, R above the diagonal.</summary>
-    private static void FactorPanel(double[] panel, int nt, int b, int k, double[] taus, double[] betas)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void FactorPanel(double[] panel, int nt, int b, int k, double[] taus, double[] betas)
     {
-        for (int i = 0; i < k; i++)
+        fixed (double* start = panel)
         {
-            Span<double> column = panel.AsSpan(i * nt + i, nt - i);
-            double tau = Householder.Generate(column, out betas[i]);
-            taus[i] = tau;
-            if (tau == 0)
+            for (int i = 0; i < k; i++)
             {
-                continue;
-            }
-            for (int c = i + 1; c < b; c++)
-            {
-                Span<double> other = panel.AsSpan(c * nt + i, nt - i);
-                double s = tau * Dot(column, other);
-                for (int p = 0; p < other.Length; p++)
+                double* column = start + i * nt + i;
+                int length = nt - i;
+                double tau = Householder.Generate(panel.AsSpan(i * nt + i, length), out betas[i]);
+                taus[i] = tau;
+                if (tau == 0)
                 {
-                    other[p] -= s * column[p];
+                    continue;
+                }
+                for (int c = i + 1; c < b; c++)
+                {
+                    double* other = start + c * nt + i;
+                    DenseVectors.Axpy(-tau * DenseVectors.Dot(column, other, length), column, other, length);
                 }
             }
         }
     }
 
-    /// <summary>The upper-triangular T of the compact WY form H1···Hk = I − V T Vᵀ (dlarft, forward, columnwise).</summary>
-    private static void BuildT(double[] v, int nt, int k, double[] taus, double[] t, double[] dots)
+    /// <summary>
+    /// The upper-triangular T of the compact WY form H1···Hk = I − V T Vᵀ (dlarft, forward, columnwise), from the
+    /// k×k product VᵀV (one GEMM; V's zeros above its unit diagonal are stored, so the product sums over the right rows).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void BuildT(double[] v, int nt, int k, double[] taus, double[] t, double[] vtv)
     {
+        CpuGemm.Dgemm(true, false, k, k, nt, 1, v, k, v, k, 0, vtv, k);
         Array.Clear(t, 0, k * k);
         for (int i = 0; i < k; i++)
         {
             t[i * k + i] = taus[i];
-            if (i == 0)
-            {
-                continue;
-            }
-            // dots = V[:, 0:i]ᵀ v_i over the rows where v_i is non-zero (p ≥ i).
-            Array.Clear(dots, 0, i);
-            for (int p = i; p < nt; p++)
-            {
-                double vi = v[p * k + i];
-                for (int q = 0; q < i; q++)
-                {
-                    dots[q] += v[p * k + q] * vi;
-                }
-            }
-            // T[0:i, i] = −tau_i T[0:i, 0:i] dots (T upper triangular).
+            // T[0:i, i] = −tau_i T[0:i, 0:i] (VᵀV)[0:i, i] (T upper triangular).
             for (int r = 0; r < i; r++)
             {
                 double sum = 0;
                 for (int q = r; q < i; q++)
                 {
-                    sum += t[r * k + q] * dots[q];
+                    sum += t[r * k + q] * vtv[q * k + i];
                 }
                 t[r * k + i] = -taus[i] * sum;
             }
         }
-    }
-
-    private static double Dot(ReadOnlySpan<double> x, ReadOnlySpan<double> y)
-    {
-        double sum = 0;
-        for (int i = 0; i < x.Length; i++)
-        {
-            sum += x[i] * y[i];
-        }
-        return sum;
     }
 }

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace RawDiffusion.Spectrum;
 
 /// <summary>
@@ -23,26 +25,11 @@ public static class SymmetricEigenvalues
             return [];
         }
         // Work at unit scale so no intermediate square in the reflectors can overflow or underflow.
-        double largest = 0;
-        for (long r = 0; r < n; r++)
-        {
-            foreach (double x in a.AsSpan((int)(r * n), (int)r + 1))
-            {
-                largest = Math.Max(largest, Math.Abs(x));
-            }
-        }
+        double largest = ScaleToUnit(a, n);
         var diagonal = new double[n];
         if (largest == 0)
         {
             return diagonal;
-        }
-        double scale = 1 / largest;
-        for (long r = 0; r < n; r++)
-        {
-            foreach (ref double x in a.AsSpan((int)(r * n), (int)r + 1))
-            {
-                x *= scale;
-            }
         }
 
         int b = BandWidthFor(n);
@@ -54,7 +41,35 @@ public static class SymmetricEigenvalues
         {
             diagonal[i] *= largest;
         }
-        Array.Sort(diagonal, (x, y) => y.CompareTo(x));
+        Array.Sort(diagonal);
+        Array.Reverse(diagonal);
         return diagonal;
+    }
+
+    /// <summary>Divides the lower triangle by its largest magnitude, which it returns (0 for a zero matrix, left as is).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static double ScaleToUnit(double[] a, int n)
+    {
+        double largest = 0;
+        for (long r = 0; r < n; r++)
+        {
+            foreach (double x in a.AsSpan((int)(r * n), (int)r + 1))
+            {
+                largest = Math.Max(largest, Math.Abs(x));
+            }
+        }
+        if (largest == 0)
+        {
+            return 0;
+        }
+        double scale = 1 / largest;
+        for (long r = 0; r < n; r++)
+        {
+            foreach (ref double x in a.AsSpan((int)(r * n), (int)r + 1))
+            {
+                x *= scale;
+            }
+        }
+        return largest;
     }
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
@@ -29,6 +30,7 @@ internal static unsafe class SymmetricThinProduct
     /// i − r0 entries), handed out one at a time, each worker adding into its own Y. On a machine shared with other jobs
     /// a worker the scheduler has not started yet then leaves its chunks to the others instead of holding up the product.
     /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Multiply(double[] a, int n, int r0, double[] v, int k, double[] y, Workspace workspace)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan(k, MaxWidth);
@@ -86,21 +88,30 @@ internal static unsafe class SymmetricThinProduct
     }
 
     /// <summary>Work arrays for trailing matrices of up to <c>order</c> rows: V padded to <see cref="MaxWidth"/> columns,
-    /// and one Y per worker, kept for the next product.</summary>
-    public sealed class Workspace(int order)
+    /// and one Y per worker, kept for the next product; all from the shared array pool, returned on disposal.</summary>
+    public sealed class Workspace(int order) : IDisposable
     {
         private readonly System.Collections.Concurrent.ConcurrentBag<double[]> free = [];
 
-        public double[] PaddedV { get; } = new double[order * MaxWidth];
+        public double[] PaddedV { get; } = ArrayPool<double>.Shared.Rent(order * MaxWidth);
 
         public double[] TakeCleared(int rows)
         {
-            double[] sum = free.TryTake(out double[]? kept) ? kept : new double[order * MaxWidth];
+            double[] sum = free.TryTake(out double[]? kept) ? kept : ArrayPool<double>.Shared.Rent(order * MaxWidth);
             sum.AsSpan(0, rows * MaxWidth).Clear();
             return sum;
         }
 
         public void Return(double[] sum) => free.Add(sum);
+
+        public void Dispose()
+        {
+            ArrayPool<double>.Shared.Return(PaddedV);
+            while (free.TryTake(out double[]? sum))
+            {
+                ArrayPool<double>.Shared.Return(sum);
+            }
+        }
     }
 
     /// <summary>
@@ -212,6 +223,7 @@ internal static unsafe class SymmetricThinProduct
     }
 
     /// <summary>The lower triangle of the diagonal block S[i..i+size, i..i+size), each entry used for both its positions.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void DiagonalBlock(double* a, int n, int i, int size, double* v, double* y)
     {
         for (int r = 0; r < size; r++)

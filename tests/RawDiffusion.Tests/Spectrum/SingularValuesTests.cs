@@ -64,6 +64,38 @@ public sealed class SingularValuesTests
         AssertMatches(Reference(a, n, n), SingularValues.Compute(a, n, n), 1e-5);
     }
 
+    [Theory]
+    [InlineData(3, 1_500_000)] // wide: the columns are read in two slabs
+    [InlineData(1_500_000, 3)] // tall: the rows are read in two slabs
+    public void MatrixReadInSlabsMatchesItsGramMatrix(int rows, int columns)
+    {
+        // The first slab's product overwrites the (pooled, stale) Gram matrix and the second adds to it.
+        double[] a = Gaussian(rows * columns, seed: 5);
+        int order = Math.Min(rows, columns);
+        var gram = Matrix<double>.Build.Dense(order, order, (i, j) =>
+        {
+            double sum = 0;
+            for (int k = 0; k < Math.Max(rows, columns); k++)
+            {
+                sum += rows < columns ? a[i * columns + k] * a[j * columns + k] : a[k * columns + i] * a[k * columns + j];
+            }
+            return sum;
+        });
+        double[] expected = gram.Evd(Symmetricity.Symmetric).EigenValues.Select(e => Math.Sqrt(Math.Max(0, e.Real)))
+            .OrderDescending().ToArray();
+        AssertMatches(expected, SingularValues.Compute(a, rows, columns), 1e-10);
+    }
+
+    [Fact]
+    public void PooledWorkArraysDoNotCarryOver()
+    {
+        // The Gram matrix and the eigensolver's work arrays are reused from call to call.
+        double[] large = Gaussian(300 * 420, 11).Select(x => 1e6 * x).ToArray();
+        SingularValues.Compute(large, 300, 420);
+        double[] a = Gaussian(300 * 420, 12);
+        AssertMatches(Reference(a, 300, 420), SingularValues.Compute(a, 300, 420), 1e-5);
+    }
+
     [Fact]
     public void ZeroMatrixHasZeroSingularValues()
     {
