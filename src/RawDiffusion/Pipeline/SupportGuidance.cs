@@ -21,6 +21,7 @@ public sealed class SupportGuidance
     readonly int[] latentShape;
     readonly Tensor scale, shift, inputs;
     readonly int[] labels;
+    Tensor? targets;
     readonly int classes, features, weightOffset, biasOffset, vectorsPerHead;
 
     public SupportGuidance(WeightVae vae, int[] latentShape, NormalizationStats stats, TargetArchitecture architecture, bool classRows, FeatureSet support,
@@ -88,8 +89,17 @@ public sealed class SupportGuidance
         var b = weights.Slice(1, biasOffset, classes / vectorsPerHead).Reshape(1, heads * classes);
         // logits [N, heads * C] -> [N, C, heads]: one cross-entropy per (example, head).
         var logits = (inputs.MatMul(w.Transpose(0, 1)) + b).Reshape(inputs.Shape[0], heads, classes).Permute(0, 2, 1);
-        var targets = Tensor.FromArray(Enumerable.Range(0, labels.Length * heads).Select(i => labels[i / heads]).ToArray(), labels.Length, heads);
-        return F.CrossEntropy(logits, targets, "sum") * (1.0 / inputs.Shape[0]);
+        return F.CrossEntropy(logits, Targets(heads), "sum") * (1.0 / inputs.Shape[0]);
+    }
+
+    /// <summary>The support labels [N, heads], each example's label repeated for every head; made once per head count
+    /// (every sampler step of a batch asks for the same), outside any step's dispose scope.</summary>
+    Tensor Targets(int heads)
+    {
+        if (targets?.Shape[1] != heads)
+            using (DisposeScope.Suspend())
+                targets = Tensor.FromArray(Enumerable.Range(0, labels.Length * heads).Select(i => labels[i / heads]).ToArray(), labels.Length, heads);
+        return targets;
     }
 
     Tensor Gradient(Tensor x0)
